@@ -1,0 +1,105 @@
+/**
+ * The language client: started lazily, the first time an ACRN file is open, and restarted at
+ * most 5 times in 10 minutes after crashes (then the user is told and can restart by command).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CloseHandlerResult, ErrorHandlerResult, LanguageClientOptions, Message, ServerOptions } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import type { DocumentInfo } from '../language-server/protocol.js';
+import { DocumentInfoNotification } from '../language-server/protocol.js';
+
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10 * 60 * 1000;
+
+export class ServerHandle implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient> | undefined;
+  private readonly crashes: number[] = [];
+  private readonly infoEmitter = new vscode.EventEmitter<DocumentInfo>();
+  readonly onDocumentInfo = this.infoEmitter.event;
+  readonly infos = new Map<string, DocumentInfo>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get running(): LanguageClient | undefined {
+    return this.client?.isRunning() ? this.client : undefined;
+  }
+
+  /** Starts the server once; later calls share the same start. */
+  start(): Promise<LanguageClient> {
+    this.starting ??= this.create().catch((e: unknown) => {
+      this.starting = undefined;
+      throw e;
+    });
+    return this.starting;
+  }
+
+  async restart(): Promise<void> {
+    this.crashes.length = 0;
+    if (this.client) {
+      await this.client.restart();
+    } else {
+      await this.start();
+    }
+  }
+
+  private async create(): Promise<LanguageClient> {
+    const module = this.context.asAbsolutePath(path.join('dist', 'server.js'));
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'xml' },
+        { scheme: 'untitled', language: 'xml' },
+      ],
+      synchronize: { configurationSection: 'acrnNest' },
+      outputChannel: this.log,
+      initializationOptions: vscode.workspace.getConfiguration('acrnNest'),
+      errorHandler: {
+        error: (error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => {
+          this.log.error(`language server connection error: ${error.message}`);
+          return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown };
+        },
+        closed: (): CloseHandlerResult => {
+          const now = Date.now();
+          this.crashes.push(now);
+          while (this.crashes.length && now - this.crashes[0]! > RESTART_WINDOW_MS) this.crashes.shift();
+          if (this.crashes.length > MAX_RESTARTS) {
+            return { action: CloseAction.DoNotRestart, message: `The acrn-nest language server crashed ${this.crashes.length} times in the last 10 minutes and will not be restarted. See the acrn-nest log; run "acrn-nest: Restart Language Server" to try again.` };
+          }
+          this.log.warn('language server stopped; restarting');
+          return { action: CloseAction.Restart };
+        },
+      },
+    };
+    const client = new LanguageClient('acrnNest', 'acrn-nest language server', serverOptions, clientOptions);
+    this.client = client;
+    this.context.subscriptions.push(
+      client.onNotification(DocumentInfoNotification.type, (info) => {
+        this.infos.set(info.uri, info);
+        this.infoEmitter.fire(info);
+      }),
+    );
+    await client.start();
+    this.log.info('language server started');
+    return client;
+  }
+
+  dispose(): void {
+    this.infoEmitter.dispose();
+    void this.client?.stop();
+  }
+}
+
+/** Cheap check on an open document: could this be an ACRN file? Avoids starting the server for other XML. */
+export function mightBeAcrn(doc: vscode.TextDocument): boolean {
+  if (doc.languageId !== 'xml') return false;
+  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0));
+  return /<acrn-config[\s>/]/.test(head);
+}

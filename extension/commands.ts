@@ -1,0 +1,52 @@
+/**
+ * Commands as a map of factories, each registered under the acrnNest. prefix. A command whose
+ * dependency is down says so instead of failing silently.
+ */
+import * as vscode from 'vscode';
+import { Commands } from './constants.js';
+import type { Ctx } from './context.js';
+import { logError } from './log.js';
+
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+
+export const COMMANDS: Record<string, CommandFactory> = {
+  [Commands.restartServer]: (ctx) => async () => {
+    await ctx.server.restart();
+    void vscode.window.showInformationMessage('acrn-nest: language server restarted');
+  },
+  [Commands.showLog]: (ctx) => () => ctx.log.show(),
+  [Commands.showDocumentInfo]: (ctx) => async () => {
+    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const info = uri ? ctx.server.infos.get(uri) : undefined;
+    if (!info?.label) {
+      void vscode.window.showInformationMessage('acrn-nest: the active file is not an ACRN scenario or board file.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: '$(output) Show acrn-nest log', id: Commands.showLog },
+        { label: '$(debug-restart) Restart language server', id: Commands.restartServer },
+      ],
+      { title: `${info.label} — detected from ${info.evidence ?? '?'}; ${info.errors} error(s), ${info.warnings} warning(s)` },
+    );
+    if (pick) await vscode.commands.executeCommand(pick.id);
+  },
+};
+
+/** Registers every command; a command that throws is logged and shown, never silent. */
+export function registerCommands(ctx: Ctx, commands: Record<string, CommandFactory>): void {
+  for (const [id, factory] of Object.entries(commands)) {
+    const fn = factory(ctx);
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          logError(ctx.log, id, e);
+          void vscode.window.showErrorMessage(`acrn-nest: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The analysis pipeline shared by the CLI and the language server: parse, detect the dialect,
+ * run every registered checker. Checkers are pure functions of the context; later layers (schema,
+ * NVMX rules) register themselves in CHECKERS.
+ */
+import type { Finding } from '../findings.js';
+import { sortFindings } from '../findings.js';
+import type { XmlDocument } from '../xml/model.js';
+import { parseXml } from '../xml/parser.js';
+import { LineIndex } from '../xml/positions.js';
+import type { Dialect } from './dialect.js';
+import { detectDialect, looksLikeAcrn } from './dialect.js';
+
+export const DEFAULT_MAX_FILE_MB = 10;
+
+export interface AnalyzeOptions {
+  /** Files above this size get one info finding instead of analysis. */
+  maxFileMB?: number;
+  /** Board document, when known (scenario checks that need the board use it). */
+  board?: XmlDocument;
+  /** ACRN source tree, when known. */
+  acrnTree?: string;
+  /** Display name for messages. */
+  uri?: string;
+}
+
+export interface AnalysisContext {
+  text: string;
+  doc: XmlDocument;
+  dialect: Dialect;
+  lines: LineIndex;
+  options: AnalyzeOptions;
+}
+
+export type Checker = (ctx: AnalysisContext) => Finding[];
+
+/** Registered checks, run in order for ACRN documents. */
+export const CHECKERS: { name: string; check: Checker }[] = [];
+
+export interface Analysis {
+  /** Undefined for documents that are not ACRN files: acrn-nest stays silent on those. */
+  dialect: Dialect | undefined;
+  doc: XmlDocument | undefined;
+  findings: Finding[];
+  /** Why a document got no analysis (not ACRN, too large). */
+  skipped?: string;
+}
+
+export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
+  if (!looksLikeAcrn(text)) return { dialect: undefined, doc: undefined, findings: [], skipped: 'not an ACRN file (root element is not <acrn-config>)' };
+  const maxMB = options.maxFileMB ?? DEFAULT_MAX_FILE_MB;
+  if (text.length > maxMB * 1024 * 1024) {
+    const mb = (text.length / (1024 * 1024)).toFixed(1);
+    const end = Math.min(text.length, text.indexOf('>') + 1 || 1);
+    return {
+      dialect: undefined,
+      doc: undefined,
+      findings: [{ severity: 'info', source: 'acrn-nest', code: 'file-too-large', start: 0, end, message: `This file is ${mb} MB; acrn-nest analyzes ACRN files up to ${maxMB} MB (setting acrnNest.maxFileSizeMB). ACRN scenario and board files are well under 1 MB.` }],
+      skipped: 'too large',
+    };
+  }
+  const doc = parseXml(text);
+  const dialect = detectDialect(doc);
+  const findings: Finding[] = doc.errors.map((e) => ({ severity: 'error', source: 'xml', code: `xml/${e.code}`, start: e.start, end: e.end, message: e.message }));
+  if (text.includes('\uFFFD')) {
+    const i = text.indexOf('\uFFFD');
+    findings.push({ severity: 'warning', source: 'xml', code: 'xml/replacement-char', start: i, end: i + 1, message: 'The file holds U+FFFD replacement characters: it was probably not valid UTF-8 when it was read. ACRN\'s tools read scenario files as UTF-8.' });
+  }
+  if (!dialect) {
+    if (doc.root) findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect-unknown', start: doc.root.nameStart, end: doc.root.nameEnd, message: '<acrn-config> holds neither hv/vm (scenario) nor board sections: the ACRN dialect could not be detected' });
+    return { dialect, doc, findings: sortFindings(findings) };
+  }
+  const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options };
+  for (const { check } of CHECKERS) findings.push(...check(ctx));
+  return { dialect, doc, findings: sortFindings(findings) };
+}

@@ -1,0 +1,146 @@
+/**
+ * acrn-nest language server: a thin LSP adapter over hv-core's scenario engine. It decides per
+ * document whether it is an ACRN scenario or board file and stays silent on every other XML file.
+ */
+import type { Connection, TextDocumentChangeEvent } from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisCache } from './documents.js';
+import { toDiagnostic } from './convert.js';
+import type { DocumentInfo, ServerSettings } from './protocol.js';
+import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest } from './protocol.js';
+import type { ServerFeature, ServerContext } from './features/feature.js';
+import { FEATURES } from './features/index.js';
+
+const DIAGNOSTIC_DELAY_MS = 120;
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  let settings: ServerSettings = { ...DEFAULT_SERVER_SETTINGS };
+  let supportsConfiguration = false;
+  const cache = new AnalysisCache(() => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined }));
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  const log = (msg: string, e?: unknown): void => {
+    connection.console.error(`${msg}${e instanceof Error ? `: ${e.stack ?? e.message}` : e !== undefined ? `: ${String(e)}` : ''}`);
+  };
+
+  /** Runs a handler; an exception is logged and answered with the fallback, never a crash. */
+  const guard = <T>(what: string, fallback: T, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      log(`acrn-nest: ${what} failed`, e);
+      return fallback;
+    }
+  };
+
+  const ctx: ServerContext = {
+    connection,
+    documents,
+    cache,
+    settings: () => settings,
+    guard,
+    revalidateAll: () => {
+      cache.invalidateAll();
+      for (const d of documents.all()) schedule(d.uri, 0);
+    },
+  };
+
+  function info(uri: string): DocumentInfo | null {
+    const doc = documents.get(uri);
+    if (!doc) return null;
+    const st = cache.get(doc);
+    const a = st.analysis;
+    return {
+      uri,
+      label: a.dialect?.label,
+      kind: a.dialect?.kind,
+      version: a.dialect?.version,
+      evidence: a.dialect?.evidence,
+      skipped: a.skipped,
+      errors: a.findings.filter((f) => f.severity === 'error').length,
+      warnings: a.findings.filter((f) => f.severity === 'warning').length,
+    };
+  }
+
+  function validate(uri: string): void {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    guard('validation', undefined, () => {
+      const st = cache.get(doc);
+      const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
+      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+      const i = info(uri);
+      if (i) void connection.sendNotification(DocumentInfoNotification.type, i);
+    });
+  }
+
+  function schedule(uri: string, delay = DIAGNOSTIC_DELAY_MS): void {
+    const prev = timers.get(uri);
+    if (prev) clearTimeout(prev);
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        validate(uri);
+      }, delay),
+    );
+  }
+
+  async function pullSettings(): Promise<void> {
+    if (!supportsConfiguration) return;
+    try {
+      const s = (await connection.workspace.getConfiguration('acrnNest')) as Partial<ServerSettings> | null;
+      settings = { ...DEFAULT_SERVER_SETTINGS, ...(s ?? {}) };
+    } catch (e) {
+      log('acrn-nest: reading settings failed', e);
+    }
+  }
+
+  connection.onInitialize((params) => {
+    supportsConfiguration = !!params.capabilities.workspace?.configuration;
+    const init = params.initializationOptions as Partial<ServerSettings> | undefined;
+    if (init) settings = { ...DEFAULT_SERVER_SETTINGS, ...init };
+    const capabilities: Record<string, unknown> = { textDocumentSync: TextDocumentSyncKind.Incremental };
+    for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(params) ?? {});
+    return { capabilities, serverInfo: { name: 'acrn-nest', version: '0.1.0' } };
+  });
+
+  connection.onInitialized(() => {
+    void pullSettings().then(() => ctx.revalidateAll());
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    void pullSettings().then(() => ctx.revalidateAll());
+  });
+
+  connection.onRequest(DocumentInfoRequest.type, (p) => guard('documentInfo', null, () => info(p.uri)));
+
+  documents.onDidOpen((e: TextDocumentChangeEvent<TextDocument>) => schedule(e.document.uri, 0));
+  documents.onDidChangeContent((e) => schedule(e.document.uri));
+  documents.onDidClose((e) => {
+    const t = timers.get(e.document.uri);
+    if (t) clearTimeout(t);
+    timers.delete(e.document.uri);
+    cache.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  for (const f of FEATURES as ServerFeature[]) f.register(ctx);
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+// Started by the extension over IPC (or stdio with --stdio).
+if (require.main === module) {
+  const connection = createConnection(ProposedFeatures.all);
+  process.on('uncaughtException', (e) => {
+    connection.console.error(`acrn-nest: uncaught exception: ${e.stack ?? e.message}`);
+  });
+  process.on('unhandledRejection', (e) => {
+    connection.console.error(`acrn-nest: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  });
+  startServer(connection);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Runs node's test runner (with tsx for TypeScript) over every *.test.ts under the given folders.
+//   node scripts/run-tests.mjs test/unit [test/integration ...] [--only PATTERN]
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? args.splice(onlyIdx, 2)[1] : undefined;
+const files = [];
+function walk(dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.ts') && (!only || p.includes(only))) files.push(p);
+  }
+}
+for (const d of args.length ? args : ['test/unit']) walk(d);
+if (files.length === 0) {
+  console.error(`no test files under ${args.join(' ')}`);
+  process.exit(1);
+}
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

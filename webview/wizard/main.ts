@@ -1,0 +1,2 @@
+// The NVMX wizard's webview entry (see the nested-virtualization issue).
+document.body.dataset.acrnNest = "wizard";
