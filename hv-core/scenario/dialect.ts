@@ -31,12 +31,38 @@ const BOARD_CHILDREN = new Set(['BIOS_INFO', 'BASE_BOARD_INFO', 'PCI_DEVICE', 'P
 
 const V26_FEATURES = ['ENFORCE_TURNOFF_GP', 'SECURITY_VM_FIXUP'];
 
-/** Quick check on raw text: is this possibly an ACRN file? Cheap enough for every XML document. */
+/**
+ * Quick check on raw text: is the root element `<acrn-config>`? Only a prolog (XML declaration,
+ * comments, processing instructions, DOCTYPE, white space) may come before it, so binary files
+ * and other XML are rejected without a parse. Cheap enough for every XML document.
+ */
 export function looksLikeAcrn(text: string): boolean {
-  // The root element is near the start; skip prolog and comments without parsing everything.
-  const head = text.length > 65536 ? text.slice(0, 65536) : text;
-  const m = /<(?!\?|!)([A-Za-z_][\w.:-]*)/.exec(head.replace(/<!--[\s\S]*?-->/g, ''));
-  return !!m && m[1] === 'acrn-config';
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const n = Math.min(text.length, 1 << 20);
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+      continue;
+    }
+    if (c !== 60 /* < */) return false;
+    if (text.startsWith('<!--', i)) {
+      const e = text.indexOf('-->', i + 4);
+      if (e < 0) return false;
+      i = e + 3;
+    } else if (text.startsWith('<?', i)) {
+      const e = text.indexOf('?>', i + 2);
+      if (e < 0) return false;
+      i = e + 2;
+    } else if (text.startsWith('<!DOCTYPE', i)) {
+      const e = text.indexOf('>', i);
+      if (e < 0) return false;
+      i = e + 1;
+    } else {
+      return /^<acrn-config[\s>/]/.test(text.slice(i, i + 13)) || text.slice(i) === '<acrn-config';
+    }
+  }
+  return false;
 }
 
 export function detectDialect(doc: XmlDocument): Dialect | undefined {
