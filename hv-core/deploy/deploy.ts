@@ -1,0 +1,435 @@
+/**
+ * The safe deploy: five explicit steps, each reported through `onEvent`, that never leave the board
+ * unbootable.
+ *
+ *  1 check   connect; free space in bootDir; GRUB commands present; the Service VM kernel exists and
+ *            its module tag equals the scenario's os_config/kern_mod; removes stale temp files.
+ *  2 upload  keeps the previous image as `<image>.prev` (unless that copy is the known-good default);
+ *            uploads to `.<image>.acrn-nest.tmp` in bootDir; verifies sha256 ON the board.
+ *  3 grub    writes our own script (41_acrn_nest: entries acrn-nest and acrn-nest-prev) atomically,
+ *            mode 0755; update-grub; if the saved default was acrn-nest, it moves to acrn-nest-prev
+ *            (the image about to be replaced); only then renames the new image into place (mv -f).
+ *  4 reboot  grub-reboot acrn-nest (one shot: a power cycle after a hang boots the old default);
+ *            reboot; waits for SSH to drop and come back (bounded, polling backoff, progress).
+ *  5 verify  a new boot id and /dev/acrn_hsm (running on ACRN); then grub-set-default acrn-nest.
+ *
+ * Invariant: the saved default entry always boots an image that booted before; a partial file only
+ * ever exists under a temporary name, which is removed on failure (reconnecting once if needed).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import nodePath from 'node:path';
+import type { ConnectOptions, ExecOptions } from '../target/connection.js';
+import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
+import type { ResolvedTarget } from '../target/target.js';
+import { remoteJoin } from '../target/target.js';
+import { describeTarget } from '../target/resolve.js';
+import type { GrubEntry, GrubModule } from './grub.js';
+import { ENTRY_ID, ENTRY_PREV_ID, defaultCmdline, grubScript } from './grub.js';
+import type { ScenarioInfo } from './scenario-info.js';
+import { scenarioInfo } from './scenario-info.js';
+
+export type DeployStepName = 'check' | 'upload' | 'grub' | 'reboot' | 'verify';
+
+export const DEPLOY_STEPS: readonly { name: DeployStepName; index: number; title: string }[] = [
+  { name: 'check', index: 1, title: 'Connect and check the target' },
+  { name: 'upload', index: 2, title: 'Upload and verify the image' },
+  { name: 'grub', index: 3, title: 'Write the GRUB entry and install the image' },
+  { name: 'reboot', index: 4, title: 'Boot the new entry once and reboot' },
+  { name: 'verify', index: 5, title: 'Verify ACRN is running and make the entry the default' },
+];
+
+export interface DeployEvent {
+  step: DeployStepName;
+  /** 1..5 */
+  index: number;
+  title: string;
+  status: 'running' | 'progress' | 'done' | 'skipped' | 'failed';
+  message: string;
+  /** 0..1 within the step, when known (upload bytes, reboot wait). */
+  progress?: number;
+}
+
+export interface DeployOptions {
+  target: ResolvedTarget;
+  /** Local path of acrn.bin. */
+  image: string;
+  /** Local scenario XML: checks the kernel tag, adds pre-launched VMs' modules (v3 ACPI). */
+  scenario?: string;
+  /** Local folder with ACPI_VM<n>.bin (v3 pre-launched VMs); default `<image dir>/acpi` if present. */
+  acpiDir?: string;
+  /** Stop after grub-reboot (step 4): the next reboot, whenever the user does it, tries the entry once. */
+  noReboot?: boolean;
+  /** Host keys, sudo password, agent, log (see ConnectOptions). */
+  connect?: ConnectOptions;
+  signal?: AbortSignal;
+  /** Total wait for the board to go down and come back; default 300 s. */
+  rebootTimeoutMs?: number;
+  /** Per remote command; default 120 s (update-grub can be slow). */
+  commandTimeoutMs?: number;
+  onEvent?: (e: DeployEvent) => void;
+}
+
+export interface DeployResult {
+  target: string;
+  entryId: string;
+  imagePath: string;
+  sha256: string;
+  previousImage: string | undefined;
+  grubScript: string;
+  rebooted: boolean;
+  bootIdBefore: string;
+  bootIdAfter: string | undefined;
+  /** True when grub-set-default made the entry the default (after verification). */
+  defaultSet: boolean;
+}
+
+/** A failed deploy: names the step and the host; the board still boots what it booted before. */
+export class DeployError extends Error {
+  constructor(
+    readonly step: DeployStepName,
+    readonly host: string,
+    readonly reason: string,
+    override readonly cause?: unknown,
+  ) {
+    const s = DEPLOY_STEPS.find((x) => x.name === step)!;
+    super(`deploy failed at step ${s.index} (${step}: ${s.title.toLowerCase()}) on ${host}: ${reason}`);
+    this.name = 'DeployError';
+  }
+}
+
+const MARGIN = 1024 * 1024;
+const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Path relative to its mount point, as GRUB sees it once `search` set root to that partition. */
+export function grubPathFor(file: string, mountPoint: string): string {
+  if (mountPoint === '/' || !mountPoint) return file;
+  const rel = nodePath.posix.relative(mountPoint, file);
+  return rel.startsWith('..') ? file : '/' + rel;
+}
+
+interface DfRow {
+  availBytes: number;
+  mount: string;
+}
+
+function parseDf(out: string): DfRow[] {
+  const rows: DfRow[] = [];
+  for (const line of out.split('\n').slice(1)) {
+    const m = /^(.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\/.*)$/.exec(line.trim());
+    if (m) rows.push({ availBytes: Number(m[4]) * 1024, mount: m[6]! });
+  }
+  return rows;
+}
+
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new AbortedError('deploy'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs the five steps. Throws DeployError (step + host) on any failure. */
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const t = o.target;
+  const host = describeTarget(t);
+  const signal = o.signal ?? o.connect?.signal;
+  const connectOpts: ConnectOptions = { ...o.connect };
+  if (signal) connectOpts.signal = signal;
+  const cmdTimeout = o.commandTimeoutMs ?? 120_000;
+  const emit = (step: DeployStepName, status: DeployEvent['status'], message: string, progress?: number): void => {
+    const s = DEPLOY_STEPS.find((x) => x.name === step)!;
+    const e: DeployEvent = { step, index: s.index, title: s.title, status, message };
+    if (progress !== undefined) e.progress = progress;
+    o.onEvent?.(e);
+  };
+
+  // Local inputs first: a missing image or a broken scenario fails before touching the board.
+  let image: Buffer;
+  try {
+    image = readFileSync(o.image);
+  } catch (e) {
+    throw new DeployError('check', host, `cannot read the image ${o.image}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, e);
+  }
+  if (image.length === 0) throw new DeployError('check', host, `the image ${o.image} is empty`);
+  const sha = sha256Hex(image);
+  let info: ScenarioInfo | undefined;
+  let scenarioText: string | undefined;
+  if (o.scenario) {
+    try {
+      scenarioText = readFileSync(o.scenario, 'utf8');
+      info = scenarioInfo(scenarioText, o.scenario);
+    } catch (e) {
+      throw new DeployError('check', host, (e as Error).message, e);
+    }
+  }
+  const acpiLocal = new Map<string, Buffer>();
+  if (info?.acpiModules.length) {
+    const dir = o.acpiDir ?? nodePath.join(nodePath.dirname(o.image), 'acpi');
+    for (const m of info.acpiModules) {
+      try {
+        acpiLocal.set(m.file, readFileSync(nodePath.join(dir, m.file)));
+      } catch {
+        if (o.acpiDir) throw new DeployError('check', host, `${m.file} (ACPI tables of pre-launched VM ${m.vm}) not found in ${o.acpiDir}`);
+      }
+    }
+  }
+
+  const B = t.bootDir;
+  const realImage = remoteJoin(B, t.imageName);
+  const prevImage = `${realImage}.prev`;
+  const tmpImage = remoteJoin(B, `.${t.imageName}.acrn-nest.tmp`);
+  const tmpPrev = remoteJoin(B, `.${t.imageName}.prev.acrn-nest.tmp`);
+  const scenarioCopy = `${realImage}.scenario.xml`;
+  const tmpScenario = remoteJoin(B, `.${t.imageName}.scenario.xml.acrn-nest.tmp`);
+  const grubFile = remoteJoin(t.grubScriptDir, t.grubScriptName);
+  const tmpGrub = remoteJoin(t.grubScriptDir, `.${t.grubScriptName}.acrn-nest.tmp`);
+  const acpiTmp = (f: string): string => remoteJoin(B, `.${f}.acrn-nest.tmp`);
+  const allTemps = (): string[] => [tmpImage, tmpPrev, tmpScenario, tmpGrub, ...(info?.acpiModules ?? []).map((m) => acpiTmp(m.file))];
+
+  let conn: SshConnection | undefined;
+  let step: DeployStepName = 'check';
+  let staging: string | undefined;
+  const sudo: ExecOptions = { sudo: true, timeoutMs: cmdTimeout };
+  const run = (argv: string[], extra: ExecOptions = {}): Promise<{ stdout: string; stderr: string }> => conn!.run(argv, { ...sudo, ...(signal ? { signal } : {}), ...extra });
+  const exec = (argv: string[], extra: ExecOptions = {}) => conn!.exec(argv, { ...sudo, ...(signal ? { signal } : {}), ...extra });
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new DeployError(step, host, reason, cause);
+  };
+
+  /** Puts bytes at a path the login user may not be able to write (sudo: via a staging folder). */
+  const putFile = async (data: Buffer, remote: string, mode: number, onProgress?: (sent: number, total: number) => void): Promise<void> => {
+    const up = { mode, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) };
+    if (!t.sudo) {
+      await conn!.upload(data, remote, up);
+      return;
+    }
+    if (!staging) staging = (await run(['mktemp', '-d', '/tmp/acrn-nest.XXXXXXXX'], { sudo: false })).stdout.trim();
+    const st = `${staging}/${nodePath.posix.basename(remote)}`;
+    await conn!.upload(data, st, up);
+    await run(['cp', '--', st, remote]);
+    await run(['chmod', mode.toString(8), '--', remote]);
+    await run(['rm', '-f', '--', st], { sudo: false });
+  };
+
+  const verifySha = async (remote: string, expect: string, what: string): Promise<void> => {
+    const r = await run(['sha256sum', '--', remote]);
+    const got = r.stdout.trim().split(/\s+/)[0]?.replace(/^\\/, '');
+    if (got !== expect) fail(`${what} arrived damaged: sha256 on the board is ${got ?? '?'}, expected ${expect}`);
+  };
+
+  let bootIdBefore = '';
+  let saved: string | undefined;
+  let prevExists = false;
+  let rebooted = false;
+  let bootIdAfter: string | undefined;
+  let defaultSet = false;
+  let script = '';
+
+  try {
+    // ---- 1 check
+    step = 'check';
+    emit('check', 'running', `connecting to ${host}`);
+    conn = await SshConnection.connect(t, connectOpts);
+    emit('check', 'progress', `connected to ${host}`, 0.2);
+    await run(['rm', '-f', '--', ...allTemps()]);
+    await run(['mkdir', '-p', '--', B]);
+    const kernel = t.kernel;
+    const k = await exec(['test', '-f', kernel]);
+    if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
+    const tag = t.kernelTag ?? info?.serviceKernMod ?? 'Linux_bzImage';
+    if (info && info.serviceKernMod && t.kernelTag && t.kernelTag !== info.serviceKernMod) {
+      fail(`the target's kernel tag "${t.kernelTag}" differs from the scenario's os_config/kern_mod "${info.serviceKernMod}": ACRN would not find the Service VM kernel`);
+    }
+    if (info && !info.serviceKernMod && info.vms.some((v) => v.kind === 'service')) fail(`the scenario's Service VM has no os_config/kern_mod: ACRN cannot find its kernel`);
+    const extraModules: { path: string; tag: string }[] = [];
+    for (const vm of info?.vms.filter((v) => v.kind === 'pre' && v.kernMod) ?? []) {
+      const m = t.modules.find((x) => x.tag === vm.kernMod);
+      if (!m) fail(`pre-launched VM ${vm.id} (${vm.name}) boots module "${vm.kernMod}", but the target has no "modules" entry with that tag`);
+      else extraModules.push(m);
+    }
+    for (const m of t.modules) if (!extraModules.includes(m)) extraModules.push(m);
+    for (const m of extraModules) if ((await exec(['test', '-f', m.path])).code !== 0) fail(`module ${m.tag}: ${m.path} does not exist on the board`);
+    const acpiRemote: { path: string; tag: string; file: string }[] = (info?.acpiModules ?? []).map((m) => ({ path: remoteJoin(B, m.file), tag: m.tag, file: m.file }));
+    for (const a of acpiRemote) if (!acpiLocal.has(a.file) && (await exec(['test', '-f', a.path])).code !== 0) fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`);
+    for (const [name, argv] of Object.entries(t.commands)) {
+      if (name === 'reboot' || name === 'grubEditenv') continue;
+      const prog = argv[0]!;
+      const r = prog.startsWith('/') ? await exec(['test', '-x', prog], { sudo: false }) : await exec(['env', SBIN_PATH, 'which', prog], { sudo: false });
+      if (r.code !== 0) fail(`GRUB is not set up on the board: ${prog} (${name}) not found. acrn-nest needs GRUB 2 with update-grub and grub-reboot (Ubuntu: apt install grub2-common), or set "commands" in the target`);
+    }
+    const imgStat = await exec(['stat', '-c', '%s', '--', realImage]);
+    prevExists = imgStat.code === 0;
+    const existingSize = prevExists ? Number(imgStat.stdout.trim()) || 0 : 0;
+    const df = parseDf((await run(['df', '-P', '-k', '--', B, kernel])).stdout);
+    const bootDf = df[0];
+    if (!bootDf) fail(`cannot read free space of ${B} (df -P gave nothing)`);
+    const need = image.length + existingSize + [...acpiLocal.values()].reduce((a, b) => a + b.length, 0) + MARGIN;
+    if (bootDf!.availBytes < need) fail(`not enough space in ${B}: ${Math.floor(bootDf!.availBytes / 1024)} KiB free, ${Math.ceil(need / 1024)} KiB needed (new image + previous copy + 1 MiB)`);
+    bootIdBefore = (await run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false })).stdout.trim();
+    const cmdline = t.cmdline ?? defaultCmdline((await exec(['cat', '/proc/cmdline'], { sudo: false })).stdout);
+    const ge = await exec(t.commands.grubEditenv);
+    if (ge.code === 0) saved = /^saved_entry=(.*)$/m.exec(ge.stdout)?.[1]?.trim() ?? '';
+    emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : ''}`, 1);
+
+    // ---- 2 upload
+    step = 'upload';
+    // Keep the previous image, unless .prev is what the saved default boots (then .prev is the
+    // known-good copy and the current image may be an unverified one).
+    const keepPrev = prevExists && saved !== ENTRY_PREV_ID;
+    if (keepPrev) {
+      emit('upload', 'running', `keeping the previous image as ${prevImage}`);
+      await run(['cp', '-p', '--', realImage, tmpPrev]);
+      await run(['mv', '-f', '--', tmpPrev, prevImage]);
+    }
+    const prevAvailable = keepPrev || (await exec(['test', '-f', prevImage])).code === 0;
+    emit('upload', 'running', `uploading ${nodePath.basename(o.image)} (${(image.length / 1024).toFixed(0)} KiB) to ${tmpImage}`, 0);
+    await putFile(image, tmpImage, 0o644, (sent, total) => emit('upload', 'progress', `${(sent / 1024).toFixed(0)} / ${(total / 1024).toFixed(0)} KiB`, sent / total));
+    await verifySha(tmpImage, sha, 'the image');
+    for (const a of acpiRemote) {
+      const data = acpiLocal.get(a.file);
+      if (!data) continue;
+      await putFile(data, acpiTmp(a.file), 0o644);
+      await verifySha(acpiTmp(a.file), sha256Hex(data), a.file);
+    }
+    if (scenarioText !== undefined) await putFile(Buffer.from(scenarioText, 'utf8'), tmpScenario, 0o644);
+    emit('upload', 'done', `sha256 ${sha.slice(0, 16)}… verified on the board`, 1);
+
+    // ---- 3 grub
+    step = 'grub';
+    const kernelMount = df[1]?.mount ?? '/';
+    const modules: GrubModule[] = [{ grubPath: grubPathFor(kernel, kernelMount), tag }];
+    for (const m of extraModules) {
+      const d = parseDf((await run(['df', '-P', '-k', '--', m.path])).stdout)[0];
+      modules.push({ grubPath: grubPathFor(m.path, d?.mount ?? '/'), tag: m.tag });
+    }
+    for (const a of acpiRemote) modules.push({ grubPath: grubPathFor(a.path, bootDf!.mount), tag: a.tag });
+    const entries: GrubEntry[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules }];
+    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules });
+    script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
+    emit('grub', 'running', `writing ${grubFile}`);
+    await putFile(Buffer.from(script, 'utf8'), tmpGrub, 0o755);
+    await run(['chmod', '0755', '--', tmpGrub]);
+    await run(['mv', '-f', '--', tmpGrub, grubFile]);
+    emit('grub', 'progress', `running ${t.commands.updateGrub.join(' ')}`, 0.4);
+    await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });
+    if (prevAvailable && (saved === ENTRY_ID || saved === undefined)) {
+      // The default boots the image we are about to replace: point it at the kept copy first.
+      await run([...t.commands.grubSetDefault, ENTRY_PREV_ID]);
+      saved = ENTRY_PREV_ID;
+    }
+    for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
+    if (scenarioText !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
+    await run(['mv', '-f', '--', tmpImage, realImage]);
+    emit('grub', 'done', `${grubFile} written, grub.cfg updated, ${realImage} installed${prevAvailable ? ` (previous: ${prevImage})` : ''}`, 1);
+
+    // ---- 4 reboot
+    step = 'reboot';
+    emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
+    await run([...t.commands.grubReboot, ENTRY_ID]);
+    if (o.noReboot) {
+      emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
+      emit('verify', 'skipped', 'not rebooted');
+      conn.close();
+      return { target: host, entryId: ENTRY_ID, imagePath: realImage, sha256: sha, previousImage: prevAvailable ? prevImage : undefined, grubScript: script, rebooted: false, bootIdBefore, bootIdAfter: undefined, defaultSet: false };
+    }
+    const total = o.rebootTimeoutMs ?? 300_000;
+    const t0 = Date.now();
+    emit('reboot', 'progress', `rebooting ${host}`, 0);
+    const down = conn.closed;
+    // The reboot command often never answers: the connection drops first.
+    const rb = conn.exec(t.commands.reboot, { sudo: true }).catch((e: unknown) => {
+      if (e instanceof ConnectionLostError) return undefined;
+      throw e;
+    });
+    const first = await Promise.race([rb.then((r) => ({ r })), down.then(() => ({ r: undefined }))]);
+    if (first.r && first.r.code !== 0) fail(`${t.commands.reboot.join(' ')} failed: ${first.r.stderr.trim() || `exit ${first.r.code}`}`);
+    let downTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      down,
+      new Promise<void>((_r, rej) => (downTimer = setTimeout(() => rej(new DeployError('reboot', host, `the board did not go down within ${Math.round(total / 1000)} s after ${t.commands.reboot.join(' ')}`)), total))),
+    ]).finally(() => clearTimeout(downTimer));
+    conn.close();
+    conn = undefined;
+    emit('reboot', 'progress', `${host} went down; waiting for SSH to come back`, 0.1);
+    let delay = 200;
+    let lastErr = '';
+    for (let attempt = 1; ; attempt++) {
+      const left = total - (Date.now() - t0);
+      if (left <= 0) fail(`the board did not come back within ${Math.round(total / 1000)} s (last error: ${lastErr}). It boots the previous default entry on the next power cycle`);
+      try {
+        conn = await SshConnection.connect(t, { ...connectOpts, onUnknownHostKey: undefined, readyTimeoutMs: Math.max(1000, Math.min(10_000, left)) } as ConnectOptions);
+        break;
+      } catch (e) {
+        if (e instanceof ChangedHostKeyError || e instanceof UnknownHostKeyError || e instanceof AbortedError) throw e;
+        lastErr = (e as Error).message;
+        const el = Date.now() - t0;
+        emit('reboot', 'progress', `waiting for ${host} (${Math.round(el / 1000)} s, attempt ${attempt})`, Math.min(0.95, el / total));
+        await sleep(Math.min(delay, Math.max(0, total - el)), signal);
+        delay = Math.min(2000, Math.round(delay * 1.6));
+      }
+    }
+    rebooted = true;
+    emit('reboot', 'done', `${host} is back after ${((Date.now() - t0) / 1000).toFixed(1)} s`, 1);
+
+    // ---- 5 verify
+    step = 'verify';
+    emit('verify', 'running', 'checking the boot id and /dev/acrn_hsm');
+    bootIdAfter = (await run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false })).stdout.trim();
+    if (bootIdAfter === bootIdBefore) fail(`the board did not reboot (same boot id ${bootIdAfter})`);
+    const hsm = await exec(['test', '-e', '/dev/acrn_hsm'], { sudo: false });
+    if (hsm.code !== 0) {
+      fail(`the board came back without ACRN (no /dev/acrn_hsm): the new hypervisor did not boot and GRUB fell back to the default entry${saved ? ` "${saved}"` : ''}. The default entry was not changed`);
+    }
+    await run([...t.commands.grubSetDefault, ENTRY_ID]);
+    defaultSet = true;
+    emit('verify', 'done', `ACRN is running (new boot id ${bootIdAfter.slice(0, 8)}…, /dev/acrn_hsm present); "${ENTRY_ID}" is now the default entry`, 1);
+    return { target: host, entryId: ENTRY_ID, imagePath: realImage, sha256: sha, previousImage: prevAvailable ? prevImage : undefined, grubScript: script, rebooted, bootIdBefore, bootIdAfter, defaultSet };
+  } catch (e) {
+    const err = e instanceof DeployError ? e : new DeployError(step, host, (e as Error).message, e);
+    emit(err.step, 'failed', err.reason);
+    if (err.step === 'check' || err.step === 'upload' || err.step === 'grub') {
+      const cleaned = await cleanup(t, connectOpts, conn, [...allTemps(), ...(staging ? [staging] : [])]);
+      if (!cleaned) err.message += `. Could not remove the temporary files (${tmpImage}); the next deploy removes them`;
+    }
+    throw err;
+  } finally {
+    if (conn && staging) await conn.exec(['rm', '-rf', '--', staging]).catch(() => undefined);
+    conn?.close();
+  }
+}
+
+/** Removes temp files through the open connection, or one fresh connection if it was cut. */
+async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnection | undefined, paths: string[]): Promise<boolean> {
+  let c = conn?.isOpen ? conn : undefined;
+  let own = false;
+  try {
+    if (!c) {
+      const o: ConnectOptions = { ...opts, readyTimeoutMs: 5000 };
+      delete o.signal;
+      delete o.onUnknownHostKey;
+      c = await SshConnection.connect(t, o);
+      own = true;
+    }
+    const files = paths.filter((p) => !p.startsWith('/tmp/acrn-nest.'));
+    const dirs = paths.filter((p) => p.startsWith('/tmp/acrn-nest.'));
+    const r = await c.exec(['rm', '-f', '--', ...files], { sudo: true, timeoutMs: 10_000 });
+    if (dirs.length) await c.exec(['rm', '-rf', '--', ...dirs], { timeoutMs: 10_000 });
+    return r.code === 0;
+  } catch {
+    return false;
+  } finally {
+    if (own) c?.close();
+  }
+}
