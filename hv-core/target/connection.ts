@@ -457,6 +457,16 @@ export class SshConnection {
     });
   }
 
+  /**
+   * A stream to a Unix socket on the target (OpenSSH streamlocal forwarding,
+   * direct-streamlocal@openssh.com): L2 guests' serial and QMP sockets, nothing installed on the board.
+   */
+  streamLocal(socketPath: string): Promise<ClientChannel> {
+    return this.track<ClientChannel>((resolve, reject) => {
+      this.client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => (err ? reject(new Error(`${this.label} refused a stream to ${socketPath}: ${err.message}`)) : resolve(ch)));
+    });
+  }
+
   sftp(): Promise<SFTPWrapper> {
     if (!this.sftpP) {
       this.sftpP = this.track<SFTPWrapper>((resolve, reject) => this.client.sftp((err, s) => (err ? reject(err) : resolve(s))));

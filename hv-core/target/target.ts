@@ -121,7 +121,8 @@ export class TargetError extends Error {
   }
 }
 
-const FIELDS = new Set(['name', 'host', 'port', 'user', 'identityFile', 'knownHostsFile', 'bootDir', 'imageName', 'grubScriptDir', 'grubScriptName', 'kernel', 'kernelTag', 'modules', 'cmdline', 'commands', 'sudo', 'proxyJump', '$schema', 'comment']);
+// `console` and `l2` belong to the consoles (validated in hv-core/console/targetFile.ts).
+const FIELDS = new Set(['name', 'host', 'port', 'user', 'identityFile', 'knownHostsFile', 'bootDir', 'imageName', 'grubScriptDir', 'grubScriptName', 'kernel', 'kernelTag', 'modules', 'cmdline', 'commands', 'sudo', 'proxyJump', '$schema', 'comment', 'console', 'l2']);
 const COMMAND_FIELDS = new Set(['updateGrub', 'grubReboot', 'grubSetDefault', 'reboot', 'grubEditenv']);
 
 /** Validates a parsed JSON value as a Target; throws TargetError naming the field and the source. */
