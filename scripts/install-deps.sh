@@ -26,6 +26,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >/dev/null
 fi
 
+# A real Debian kernel for the L2 console tests (downloaded and extracted, not installed).
+bash scripts/fetch-test-kernel.sh >/dev/null
+
 if [ "${1:-}" != "--no-e2e" ]; then
   bash scripts/install-code-server.sh
 fi
