@@ -4,9 +4,13 @@
 import type { CliCommand, CliIO } from './io.js';
 import { UsageError } from './io.js';
 import { lintCommand } from './lint.js';
+import { buildCommand } from './build.js';
+import { consoleCommand } from './console.js';
+import { doctorCommand } from './doctor.js';
+import { l2Command } from './l2.js';
 
 /** Every subcommand; later layers add theirs here. */
-export const COMMANDS: CliCommand[] = [lintCommand];
+export const COMMANDS: CliCommand[] = [lintCommand, buildCommand, consoleCommand, l2Command, doctorCommand];
 
 export const VERSION = '0.1.0';
 

@@ -1,0 +1,209 @@
+/**
+ * Where a build runs: this machine (`LocalHost`, child_process.spawn with an argument array, never
+ * a shell string) or a build host over SSH (`remote.ts`, on top of hv-core/target). The build
+ * driver only talks to this interface, so preflight, staging, make and the up-to-date stamp work
+ * the same on both.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+export type Stream = 'stdout' | 'stderr';
+
+export interface RunOptions {
+  cwd?: string;
+  /** Full environment for the child (local) or variables to set (remote). */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Each complete output line (without the newline), as it arrives. */
+  onLine?: (line: string, stream: Stream) => void;
+  /** Keep at most this many characters of stdout/stderr in the result (default 1 MB). */
+  captureLimit?: number;
+}
+
+export interface RunResult {
+  /** Exit status; null when killed by a signal. 127: the program was not found. */
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** Set when the program could not be started (e.g. ENOENT). */
+  spawnError?: string;
+  /** True when the run was cancelled through the AbortSignal. */
+  aborted: boolean;
+}
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
+export interface BuildHost {
+  readonly kind: 'local' | 'remote';
+  /** For messages: "this machine" or "user@host:port". */
+  readonly label: string;
+  run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** undefined when the file does not exist. */
+  readFile(file: string): Promise<Buffer | undefined>;
+  writeFile(file: string, data: Buffer | string): Promise<void>;
+  mkdirp(dir: string): Promise<void>;
+  stat(file: string): Promise<FileStat | undefined>;
+  /** Removes a file; no error when it is missing. */
+  remove(file: string): Promise<void>;
+  /** A hash of (mtime, size, path) of every file under `rel` paths of `root` (pyc caches excluded). */
+  fingerprint(root: string, rel: readonly string[]): Promise<string>;
+  /** Copies a file of this host to a local path (remote hosts); local hosts copy the file. */
+  download(file: string, localPath: string): Promise<void>;
+  /** Copies a local file onto this host. */
+  upload(localPath: string, file: string): Promise<void>;
+  dispose(): void;
+}
+
+/** Splits a byte stream into lines; `\r\n` and lone `\r` progress updates count as line ends. */
+export class LineSplitter {
+  private rest = '';
+  constructor(private readonly emit: (line: string) => void) {}
+  push(chunk: string): void {
+    const text = this.rest + chunk;
+    const parts = text.split(/\r?\n|\r(?!$)/);
+    this.rest = parts.pop() ?? '';
+    for (const p of parts) this.emit(p);
+  }
+  end(): void {
+    if (this.rest.length > 0) this.emit(this.rest.replace(/\r$/, ''));
+    this.rest = '';
+  }
+}
+
+const KILL_GRACE_MS = 2000;
+
+export class LocalHost implements BuildHost {
+  readonly kind = 'local' as const;
+  readonly label = 'this machine';
+
+  run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    const [cmd, ...args] = argv;
+    if (!cmd) throw new Error('empty command');
+    const limit = opts.captureLimit ?? 1024 * 1024;
+    return new Promise((resolve) => {
+      const result: RunResult = { code: null, signal: null, stdout: '', stderr: '', aborted: false };
+      if (opts.signal?.aborted) {
+        resolve({ ...result, aborted: true });
+        return;
+      }
+      // detached: the child leads its own process group, so cancel can kill make and everything
+      // make started (gcc, python) with one signal to the group.
+      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let killTimer: NodeJS.Timeout | undefined;
+      const killGroup = (sig: NodeJS.Signals): void => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      const onAbort = (): void => {
+        result.aborted = true;
+        killGroup('SIGTERM');
+        killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+        killTimer.unref();
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const wire = (stream: Stream): LineSplitter => {
+        const splitter = new LineSplitter((line) => opts.onLine?.(line, stream));
+        const src = stream === 'stdout' ? child.stdout : child.stderr;
+        src.setEncoding('utf8');
+        src.on('data', (chunk: string) => {
+          if (result[stream].length < limit) result[stream] += chunk.slice(0, limit - result[stream].length);
+          splitter.push(chunk);
+        });
+        return splitter;
+      };
+      const out = wire('stdout');
+      const err = wire('stderr');
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        result.spawnError = e.code ?? e.message;
+        result.code = e.code === 'ENOENT' ? 127 : 126;
+      });
+      child.on('close', (code, signal) => {
+        out.end();
+        err.end();
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (result.aborted) killGroup('SIGKILL'); // stragglers that ignored SIGTERM
+        if (killTimer) clearTimeout(killTimer);
+        if (result.spawnError === undefined) {
+          result.code = code;
+          result.signal = signal;
+        }
+        resolve(result);
+      });
+    });
+  }
+
+  async readFile(file: string): Promise<Buffer | undefined> {
+    try {
+      return await fsp.readFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async writeFile(file: string, data: Buffer | string): Promise<void> {
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, data);
+    await fsp.rename(tmp, file);
+  }
+
+  async mkdirp(dir: string): Promise<void> {
+    await fsp.mkdir(dir, { recursive: true });
+  }
+
+  async stat(file: string): Promise<FileStat | undefined> {
+    try {
+      const s = await fsp.stat(file);
+      return { size: s.size, mtimeMs: s.mtimeMs, isDirectory: s.isDirectory() };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async remove(file: string): Promise<void> {
+    await fsp.rm(file, { force: true });
+  }
+
+  async fingerprint(root: string, rel: readonly string[]): Promise<string> {
+    const lines: string[] = [];
+    const walk = async (p: string, relPath: string): Promise<void> => {
+      let st;
+      try {
+        st = await fsp.lstat(p);
+      } catch {
+        lines.push(`- ${relPath}`);
+        return;
+      }
+      if (st.isDirectory()) {
+        if (path.basename(p) === '__pycache__') return;
+        const names = (await fsp.readdir(p)).sort();
+        for (const n of names) await walk(path.join(p, n), `${relPath}/${n}`);
+      } else if (!p.endsWith('.pyc')) {
+        lines.push(`${Math.floor(st.mtimeMs)} ${st.size} ${relPath}`);
+      }
+    };
+    for (const r of rel) await walk(path.join(root, r), r);
+    return createHash('sha256').update(lines.join('\n')).digest('hex');
+  }
+
+  async download(file: string, localPath: string): Promise<void> {
+    if (path.resolve(file) !== path.resolve(localPath)) await fsp.copyFile(file, localPath);
+  }
+
+  async upload(localPath: string, file: string): Promise<void> {
+    if (path.resolve(file) !== path.resolve(localPath)) await fsp.copyFile(localPath, file);
+  }
+
+  dispose(): void {}
+}
