@@ -1,0 +1,47 @@
+/** `acrn-nest doctor`: the nested-virtualization preflight on the Service VM and in the scenario. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DoctorCheck } from '../doctor.js';
+import { formatChecks, probeServiceVm, scenarioChecks } from '../doctor.js';
+import { loadFile } from '../files.js';
+import { parseXml } from '../xml/parser.js';
+import type { XmlDocument } from '../xml/model.js';
+import type { CliCommand, CliIO } from './io.js';
+import { UsageError } from './io.js';
+import { openTargetFile } from './nest-target.js';
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'preflight for nested virtualization: Service VM (vmx, /dev/kvm, kernel config, QEMU, ACRN) and scenario',
+  usage: 'acrn-nest doctor [--target-file FILE] [--scenario FILE [--board FILE]] [--json]',
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values } = parseArgs({
+      args: argv,
+      options: { 'target-file': { type: 'string' }, scenario: { type: 'string' }, board: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+    if (!values['target-file'] && !values.scenario) throw new UsageError('give --target-file FILE (the Service VM) and/or --scenario FILE');
+    const checks: DoctorCheck[] = [];
+    if (values.scenario) {
+      const file = path.resolve(io.cwd, values.scenario);
+      const loaded = loadFile(file);
+      let board: XmlDocument | undefined;
+      if (values.board) board = parseXml(loadFile(path.resolve(io.cwd, values.board)).text);
+      checks.push(...scenarioChecks(loaded.text, board ? { board, file: values.scenario } : { file: values.scenario }));
+    }
+    if (values['target-file']) {
+      const t = openTargetFile(values['target-file'], io);
+      try {
+        checks.push(...(await probeServiceVm(await t.provider())));
+      } catch (e) {
+        checks.push({ id: 'ssh', where: 'Service VM', title: 'reachable over SSH', status: 'fail', detail: (e as Error).message, fix: 'Check the target file (host, port, user, identityFile, knownHostsFile) and that the board is up.' });
+      } finally {
+        t.close();
+      }
+    }
+    if (values.json) io.out(JSON.stringify(checks, null, 2));
+    else for (const l of formatChecks(checks)) io.out(l);
+    const failed = checks.filter((c) => c.status === 'fail').length;
+    if (!values.json) io.out(failed ? `${failed} check(s) failed` : 'all checks passed');
+    return failed ? 1 : 0;
+  },
+};
