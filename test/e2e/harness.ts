@@ -40,6 +40,15 @@ export const VSIX = path.join(REPO, 'dist', 'acrn-nest.vsix');
 export const EXTENSION_ID = 'acrn-nest.acrn-nest';
 
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** `ACRN_NEST_E2E_TRACE=1` prints each harness step with its time since start to stderr. */
+const TRACE = process.env.ACRN_NEST_E2E_TRACE === '1';
+function tracer(name: string): (step: string) => void {
+  const t0 = performance.now();
+  return (step) => {
+    if (TRACE) process.stderr.write(`[e2e ${name} +${((performance.now() - t0) / 1000).toFixed(1)}s] ${step}\n`);
+  };
+}
+
 /** Default bound for a single wait (a selector, an output line). Tests stay under ~60 s. */
 export const WAIT_MS = 30_000;
 
@@ -228,6 +237,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const missing = missingPrerequisite();
   if (missing) throw new Error(missing);
   const name = options.name ?? 'code-server';
+  const trace = tracer(name);
   const trusted = options.trusted ?? true;
   const root = mkdtempSync(path.join(os.tmpdir(), `acrn-nest-cs-${name}-`));
   const userDataDir = path.join(root, 'user-data');
@@ -246,13 +256,27 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     'update.mode': 'none',
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.emptyWindow': false,
+    // Opened files stay open (no preview tab replaced by the next file): the language server keeps
+    // every document the test opened, and their diagnostics stay in the Problems panel.
+    'workbench.editor.enablePreview': false,
+    // Built-in extensions that would only compete for CPU with the one under test.
+    'git.enabled': false,
+    'git.autoRepositoryDetection': false,
+    'npm.autoDetect': 'off',
+    'typescript.tsc.autoDetect': 'off',
+    'grunt.autoDetect': 'off',
+    'gulp.autoDetect': 'off',
+    'jake.autoDetect': 'off',
+    'extensions.ignoreRecommendations': true,
     ...options.settings,
   };
   writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   writeFileSync(path.join(userDataDir, 'config.yaml'), 'auth: none\ncert: false\n');
 
   const vsix = options.vsix === undefined ? packageVsix() : options.vsix;
+  trace('packaged');
   if (vsix) installVsix(vsix, extensionsDir, userDataDir);
+  trace('VSIX installed');
 
   const args = [
     '--config', path.join(userDataDir, 'config.yaml'),
@@ -326,16 +350,29 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   };
 
   try {
-    const m = await waitForOutput(child, out, /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\/?/, WAIT_MS, 'starting code-server');
+    // Chromium starts while code-server does.
+    const launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    launching.then((b) => (browser = b)).catch(() => undefined);
+    let m: RegExpMatchArray;
+    try {
+      m = await waitForOutput(child, out, /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\/?/, WAIT_MS, 'starting code-server');
+    } catch (e) {
+      await launching.then((b) => b.close()).catch(() => undefined);
+      throw e;
+    }
     const origin = m[1]!;
+    trace(`listening on ${origin}`);
     const url = `${origin}/?folder=${encodeURIComponent(options.workspace)}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launching;
+    trace('Chromium launched');
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WAIT_MS });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WAIT_MS });
+    trace('workbench visible');
     // The Explorer is the default view of a folder; wait until it lists the workspace.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: WAIT_MS });
-    return makeHandle({ url, origin, page, browser, userDataDir, extensionsDir, pid, out, stop });
+    trace('Explorer lists the workspace');
+    return makeHandle({ url, origin, page, browser, userDataDir, extensionsDir, pid, out, stop, trace });
   } catch (e) {
     await stop();
     throw e;
@@ -352,16 +389,18 @@ interface HandleParts {
   pid: number;
   out: { text: string };
   stop: () => Promise<void>;
+  trace: (step: string) => void;
 }
 
 function makeHandle(p: HandleParts): CodeServer {
-  const { page } = p;
+  const { page, trace } = p;
 
   const waitForText = async (selector: string, pattern: RegExp, timeoutMs = WAIT_MS): Promise<string> => {
     // A string expression: this tsconfig has no DOM lib, and the check runs in the page.
     const expr = `(() => { const el = document.querySelector(${JSON.stringify(selector)}); const t = el ? el.innerText : ''; return new RegExp(${JSON.stringify(pattern.source)}, ${JSON.stringify(pattern.flags)}).test(t) ? t : false; })()`;
     try {
       const handle = await page.waitForFunction(expr, undefined, { timeout: timeoutMs });
+      trace(`${selector} matches ${pattern}`);
       return (await handle.jsonValue()) as string;
     } catch (e) {
       const now = await page.locator(selector).first().innerText({ timeout: 1000 }).catch(() => '(not found)');
@@ -401,6 +440,7 @@ function makeHandle(p: HandleParts): CodeServer {
     const file = parts[parts.length - 1] ?? relPath;
     await page.locator('.tabs-container .tab.active .label-name', { hasText: new RegExp(`^${escapeRegExp(file)}$`) }).waitFor({ state: 'visible', timeout: WAIT_MS });
     await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+    trace(`opened ${relPath}`);
   };
 
   const runCommand = async (title: string): Promise<void> => {
@@ -417,6 +457,7 @@ function makeHandle(p: HandleParts): CodeServer {
     }
     await row.click();
     await input.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    trace(`ran "${title}"`);
   };
 
   const screenshot = async (name: string): Promise<string> => {

@@ -1,0 +1,86 @@
+/**
+ * The VSIX holds the bundles only: `npm run package` is run (or reused when up to date, see
+ * packageVsix) and the zip's central directory is listed.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { packageVsix } from '../e2e/harness';
+
+/** Entry names of a zip file, read from its central directory (no zip64: a VSIX is small). */
+export function zipEntries(zip: Buffer): string[] {
+  const EOCD = 0x06054b50;
+  const CDH = 0x02014b50;
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a zip file: no end-of-central-directory record');
+  const count = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(p) !== CDH) throw new Error(`corrupt central directory at ${p}`);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    names.push(zip.toString('utf8', p + 46, p + 46 + nameLen));
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return names;
+}
+
+test('the VSIX holds the four bundles and the manifest, nothing else of the tree', { timeout: 180_000 }, () => {
+  const vsix = packageVsix();
+  const entries = zipEntries(readFileSync(vsix));
+  const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
+
+  for (const required of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview/wizard.js']) {
+    assert.ok(files.includes(required), `${required} is in the VSIX; entries:\n${entries.join('\n')}`);
+  }
+  assert.ok(entries.includes('extension.vsixmanifest'), 'the VSIX has its manifest');
+
+  const offenders = files.filter(
+    (f) =>
+      f.startsWith('node_modules/') ||
+      f.includes('/node_modules/') ||
+      /\.(ts|mts|cts|map)$/.test(f) ||
+      f.startsWith('test/') ||
+      f.startsWith('hv-core/') ||
+      f.startsWith('extension/') ||
+      f.startsWith('language-server/') ||
+      f.startsWith('webview/') ||
+      f.startsWith('scripts/') ||
+      f.startsWith('demo/') ||
+      f.startsWith('.e2e/') ||
+      f.endsWith('.vsix'),
+  );
+  assert.deepEqual(offenders, [], `only bundles belong in the VSIX; found:\n${offenders.join('\n')}`);
+
+  // Everything under dist/ is a bundle, a webview asset or nothing: no stray build output.
+  const dist = files.filter((f) => f.startsWith('dist/'));
+  for (const f of dist) assert.match(f, /^dist\/(extension|server|cli)\.js$|^dist\/webview\//, `unexpected file in dist: ${f}`);
+});
+
+test('zipEntries reads a central directory and rejects a non-zip', () => {
+  // A one-entry zip ("a.txt", stored, empty), built by hand.
+  const name = Buffer.from('a.txt');
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(name.length, 28);
+  const cdOffset = local.length + name.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + name.length, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  assert.deepEqual(zipEntries(Buffer.concat([local, name, central, name, end])), ['a.txt']);
+  assert.throws(() => zipEntries(Buffer.from('not a zip at all, just some text to fill 22 bytes')), /not a zip/);
+});
