@@ -28,6 +28,7 @@ import type { GrubEntry, GrubModule } from './grub.js';
 import { ENTRY_ID, ENTRY_PREV_ID, defaultCmdline, grubScript } from './grub.js';
 import type { ScenarioInfo } from './scenario-info.js';
 import { scenarioInfo } from './scenario-info.js';
+import { loadFile } from '../files.js';
 
 export type DeployStepName = 'check' | 'upload' | 'grub' | 'reboot' | 'verify';
 
@@ -165,11 +166,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   if (image.length === 0) throw new DeployError('check', host, `the image ${o.image} is empty`);
   const sha = sha256Hex(image);
   let info: ScenarioInfo | undefined;
-  let scenarioText: string | undefined;
+  let scenarioBytes: Buffer | undefined;
   if (o.scenario) {
     try {
-      scenarioText = readFileSync(o.scenario, 'utf8');
-      info = scenarioInfo(scenarioText, o.scenario);
+      const loaded = loadFile(o.scenario);
+      info = scenarioInfo(loaded.text, o.scenario);
+      scenarioBytes = readFileSync(loaded.path);
     } catch (e) {
       throw new DeployError('check', host, (e as Error).message, e);
     }
@@ -303,7 +305,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       await putFile(data, acpiTmp(a.file), 0o644);
       await verifySha(acpiTmp(a.file), sha256Hex(data), a.file);
     }
-    if (scenarioText !== undefined) await putFile(Buffer.from(scenarioText, 'utf8'), tmpScenario, 0o644);
+    if (scenarioBytes !== undefined) await putFile(scenarioBytes, tmpScenario, 0o644);
     emit('upload', 'done', `sha256 ${sha.slice(0, 16)}… verified on the board`, 1);
 
     // ---- 3 grub
@@ -330,7 +332,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       saved = ENTRY_PREV_ID;
     }
     for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
-    if (scenarioText !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
+    if (scenarioBytes !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
     await run(['mv', '-f', '--', tmpImage, realImage]);
     emit('grub', 'done', `${grubFile} written, grub.cfg updated, ${realImage} installed${prevAvailable ? ` (previous: ${prevImage})` : ''}`, 1);
 
