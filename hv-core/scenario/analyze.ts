@@ -10,6 +10,8 @@ import { parseXml } from '../xml/parser.js';
 import { LineIndex } from '../xml/positions.js';
 import type { Dialect } from './dialect.js';
 import { detectDialect, looksLikeAcrn } from './dialect.js';
+import { checkNvmx } from '../nvmx/rules.js';
+import { checkSchema } from '../schema/checker.js';
 
 export const DEFAULT_MAX_FILE_MB = 10;
 
@@ -35,7 +37,8 @@ export interface AnalysisContext {
 export type Checker = (ctx: AnalysisContext) => Finding[];
 
 /** Registered checks, run in order for ACRN documents. */
-export const CHECKERS: { name: string; check: Checker }[] = [];
+export const CHECKERS: { name: string; check: Checker }[] = [{ name: 'schema', check: (ctx) => checkSchema(ctx) }];
+CHECKERS.push({ name: 'nvmx', check: checkNvmx });
 
 export interface Analysis {
   /** Undefined for documents that are not ACRN files: acrn-nest stays silent on those. */
