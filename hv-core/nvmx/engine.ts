@@ -36,6 +36,8 @@ export interface SharingVm {
   namedByRecipe: boolean;
   start: number;
   end: number;
+  /** Per shared pCPU: the pcpu_id elements of this VM naming it, and the VM it collides with. */
+  conflicts: { pcpu: number; els: XmlElement[]; other: VmInfo }[];
   choice: SharingChoice;
   /** For 'repin': the pCPUs it gets (empty when no free pCPU exists). */
   repinTo?: number[];
@@ -91,7 +93,7 @@ export function scenarioFacts(text: string, board?: XmlDocument): { doc: XmlDocu
 }
 
 /** Edits collected while planning, with batched insertions per parent (kept in schema order). */
-class EditBuilder {
+export class EditBuilder {
   readonly edits: TextEdit[] = [];
   readonly changes: string[] = [];
   readonly style: TextStyle;
@@ -148,7 +150,7 @@ class EditBuilder {
 
   finish(): TextEdit[] {
     for (const [parent, items] of this.inserts) {
-      const kids = elementChildren(parent);
+      const kids = elementChildren(parent).filter((k) => !this.isRemoved(k));
       const idx = (n: string): number => orderIndex(this.family, parent.name, n);
       items.sort((a, b) => idx(a.name) - idx(b.name));
       const groups = new Map<XmlElement | undefined, string[]>();
@@ -229,18 +231,19 @@ function pcpuUnits(family: Family, aff: XmlElement): { unit: XmlElement; idEl: X
  * whose pCPUs meet the Service VM's, a pre-launched VM's, or those of an earlier VM kept.
  */
 export function findSharing(f: ScenarioFacts, svc: number[] | undefined): SharingVm[] {
-  const owner = new Map<number, string>();
-  for (const c of svc ?? []) owner.set(c, f.service ? `the Service VM (${f.service.label})` : 'the Service VM');
-  for (const vm of f.vms) if (vm.kind === 'pre') for (const p of vm.pcpus) if (!owner.has(p.id)) owner.set(p.id, vm.label);
+  const owner = new Map<number, VmInfo>();
+  if (f.service) for (const c of svc ?? []) owner.set(c, f.service);
+  for (const vm of f.vms) if (vm.kind === 'pre') for (const p of vm.pcpus) if (!owner.has(p.id)) owner.set(p.id, vm);
   const out: SharingVm[] = [];
   for (const vm of f.vms) {
     if (vm.kind === 'service' || vm.kind === 'pre') continue;
     const mine = effectivePcpus(f, vm);
     const shared = mine.filter((c) => owner.has(c));
     if (shared.length) {
-      const with_ = [...new Set(shared.map((c) => owner.get(c)!))];
-      out.push({ id: vm.id, name: vm.name, label: vm.label, type: vm.typeValue, pcpus: mine, shared, sharesWith: with_, namedByRecipe: vm.typeValue === 'POST_STD_VM' || vm.typeValue === 'KATA_VM', start: vm.el.start, end: vm.el.startTagEnd, choice: 'keep' });
-    } else for (const c of mine) owner.set(c, vm.label);
+      const with_ = [...new Set(shared.map((c) => owner.get(c)!))].map((o) => (o.kind === 'service' ? `the Service VM (${o.label})` : o.label));
+      const conflicts = shared.map((c) => ({ pcpu: c, els: vm.pcpus.filter((p) => p.id === c).map((p) => p.el), other: owner.get(c)! }));
+      out.push({ id: vm.id, name: vm.name, label: vm.label, type: vm.typeValue, pcpus: mine, shared, sharesWith: with_, namedByRecipe: vm.typeValue === 'POST_STD_VM' || vm.typeValue === 'KATA_VM', start: vm.el.start, end: vm.el.startTagEnd, conflicts, choice: 'keep' });
+    } else for (const c of mine) owner.set(c, vm);
   }
   return out;
 }
@@ -262,30 +265,12 @@ function svmExplicit(f: ScenarioFacts): boolean {
   return !!f.service && f.service.pcpus.length > 0;
 }
 
-export function planEnable(text: string, options: PlanOptions = {}): Plan {
-  const { dialect, facts: f } = scenarioFacts(text, options.board);
-  const b = new EditBuilder(text, f.family);
-  const problems: string[] = [];
-  const svm = f.service;
-  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], servicePcpus: undefined, result: text });
-  if (!svm) {
-    problems.push(`no Service VM in this scenario: ACRN supports nested virtualization only on the Service VM (${RECIPE.serviceOnly})`);
-    return empty();
-  }
-  if (!f.hv) {
-    problems.push('the scenario has no <hv> element');
-    return empty();
-  }
-
-  // Which VMs go: decide first so no edit lands inside a removed VM.
-  const target = targetServicePcpus(f);
-  if (target.problem) problems.push(target.problem);
-  const svc = target.pcpus;
-  const sharing = findSharing(f, svc);
+/** Emits the edits for each sharing VM's choice (remove with its references, re-pin, keep). */
+export function applySharingChoices(f: ScenarioFacts, b: EditBuilder, sharing: SharingVm[], svc: number[] | undefined, problems: string[]): void {
+  const text = f.text;
   const removedIds = new Set<string>();
   const removedNames = new Set<string>();
   for (const s of sharing) {
-    s.choice = options.choices?.[s.id] ?? options.defaultChoice ?? 'keep';
     if (s.choice === 'remove') {
       removedIds.add(s.id);
       removedNames.add(s.name);
@@ -308,7 +293,8 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   for (const s of sharing) {
     if (s.choice !== 'repin') continue;
     const vm = f.vms.find((v) => v.id === s.id)!;
-    const free = sameCoreType(f, (f.boardPcpus ?? []).filter((c) => !used.has(c)));
+    const rt = /RT/.test(vm.typeValue) || valueOf(child(vm.el, 'vm_type')) === 'RTVM';
+    const free = sameCoreType(f, (f.boardPcpus ?? []).filter((c) => !used.has(c) && !(rt && c === 0)));
     if (!f.boardPcpus) {
       problems.push(`cannot re-pin ${vm.label}: no board file is known (--board)`);
       s.repinTo = [];
@@ -332,6 +318,30 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
     b.changes.push(`re-pin ${vm.label} from pCPU ${list(s.pcpus)} to pCPU ${list(to)} (${RECIPE.step3})`);
   }
   for (const s of sharing) if (s.choice === 'keep') problems.push(`${s.label} keeps sharing pCPU ${list(s.shared)} with ${list(s.sharesWith)}: with SCHED_NOOP this is an error (${RECIPE.step3})`);
+}
+
+export function planEnable(text: string, options: PlanOptions = {}): Plan {
+  const { dialect, facts: f } = scenarioFacts(text, options.board);
+  const b = new EditBuilder(text, f.family);
+  const problems: string[] = [];
+  const svm = f.service;
+  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], servicePcpus: undefined, result: text });
+  if (!svm) {
+    problems.push(`no Service VM in this scenario: ACRN supports nested virtualization only on the Service VM (${RECIPE.serviceOnly})`);
+    return empty();
+  }
+  if (!f.hv) {
+    problems.push('the scenario has no <hv> element');
+    return empty();
+  }
+
+  // Which VMs go: decide first so no edit lands inside a removed VM.
+  const target = targetServicePcpus(f);
+  if (target.problem) problems.push(target.problem);
+  const svc = target.pcpus;
+  const sharing = findSharing(f, svc);
+  for (const s of sharing) s.choice = options.choices?.[s.id] ?? options.defaultChoice ?? 'keep';
+  applySharingChoices(f, b, sharing, svc, problems);
 
   // Step 1: system level features.
   const features = f.features;
@@ -430,23 +440,24 @@ function removeFlag(b: EditBuilder, vm: VmInfo, g: XmlElement, why: string, also
 
 /** Everything that refers to removed VMs: v3 vuart_connections (and IVSHMEM VM entries), v2 vUART targets. */
 function removeReferences(f: ScenarioFacts, b: EditBuilder, ids: Set<string>, names: Set<string>): void {
-  if (!ids.size) return;
   if (f.family === 'v3') {
+    // Also connections that already named a VM the scenario does not have.
+    const existing = new Set(f.vms.map((v) => v.name));
     const conns = childrenNamed(child(f.hv, 'vuart_connections'), 'vuart_connection');
     for (const c of conns) {
       const eps = childrenNamed(c, 'endpoint').map((e) => valueOf(child(e, 'vm_name')));
-      const gone = eps.filter((n) => names.has(n));
-      if (gone.length) b.remove(c, `remove vUART connection "${valueOf(child(c, 'name'))}": it connects to ${list(gone)}, which is removed`);
+      const gone = eps.filter((n) => names.has(n) || (n !== '' && !existing.has(n)));
+      if (gone.length) b.remove(c, `remove vUART connection "${valueOf(child(c, 'name'))}": it connects to ${list(gone)}, which ${names.has(gone[0]!) ? 'is removed' : 'is not in this scenario'}`);
     }
-    const ivs = childrenNamed(child(child(f.features, 'IVSHMEM'), 'IVSHMEM_REGION'), 'IVSHMEM_VMS');
+    if (!ids.size) return;
     for (const region of childrenNamed(child(f.features, 'IVSHMEM'), 'IVSHMEM_REGION')) {
       for (const vms of childrenNamed(region, 'IVSHMEM_VMS')) {
         for (const v of childrenNamed(vms, 'IVSHMEM_VM')) if (names.has(valueOf(child(v, 'VM_NAME')))) b.remove(v, `remove ${valueOf(child(v, 'VM_NAME'))} from IVSHMEM region "${valueOf(child(region, 'NAME'))}"`);
       }
     }
-    void ivs;
     return;
   }
+  if (!ids.size) return;
   const svcId = f.service?.id ?? '0';
   for (const vm of f.vms) {
     if (ids.has(vm.id)) continue;
@@ -483,7 +494,6 @@ export function planDisable(text: string, options: PlanOptions = {}): Plan {
   const svm = f.service;
 
   // Remembered values first (their elements may also be touched below: skip those).
-  const restored = new Set<XmlElement>();
   for (const c of allComments(f.root)) {
     const m = MEMO.exec(c.value);
     if (!m) continue;
@@ -502,7 +512,6 @@ export function planDisable(text: string, options: PlanOptions = {}): Plan {
     while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
     if (!el) continue;
     const was = m[2]!;
-    restored.add(el);
     if (was === 'absent') {
       b.remove(el, `remove ${el.name} (acrn-nest added it when enabling)`);
       continue;
@@ -536,7 +545,6 @@ export function planDisable(text: string, options: PlanOptions = {}): Plan {
       if (l && valueOf(l) === 'y') b.set(l, 'n', "set the Service VM's lapic_passthrough to n (ACRN allows it only with nested virtualization)");
     }
   }
-  void restored;
   const edits = b.finish();
   return { action: 'disable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing: [], servicePcpus: servicePcpus(f), result: applyEdits(text, edits) };
 }
