@@ -11,7 +11,6 @@ import { LineIndex } from '../xml/positions.js';
 import type { Dialect } from './dialect.js';
 import { detectDialect, looksLikeAcrn } from './dialect.js';
 import { checkNvmx } from '../nvmx/rules.js';
-import { checkNvmx } from '../nvmx/rules.js';
 import { checkSchema } from '../schema/checker.js';
 
 export const DEFAULT_MAX_FILE_MB = 10;
@@ -39,7 +38,6 @@ export type Checker = (ctx: AnalysisContext) => Finding[];
 
 /** Registered checks, run in order for ACRN documents. */
 export const CHECKERS: { name: string; check: Checker }[] = [{ name: 'schema', check: (ctx) => checkSchema(ctx) }];
-CHECKERS.push({ name: 'nvmx', check: checkNvmx });
 CHECKERS.push({ name: 'nvmx', check: checkNvmx });
 
 export interface Analysis {
