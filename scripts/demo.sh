@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `npm run demo`: acrn-nest in a real VS Code (code-server 4.100.3) on this machine.
+#   1. installs what it needs (scripts/install-deps.sh: Debian packages, npm ci, code-server),
+#   2. builds and packages the extension (npm run package -> dist/acrn-nest.vsix),
+#   3. installs the VSIX into a local code-server profile under .e2e/demo/,
+#   4. writes the sample workspace .e2e/demo-workspace/ from demo/workspace/ (a v2.6 scenario in the
+#      style of ACRN's nested-virtualization recipe, a v3.3 scenario, a board XML),
+#   5. starts code-server on 127.0.0.1:8080 (or the next free port) and prints the URL to open.
+# Stays in the foreground; Ctrl-C stops code-server (and anything else the demo started).
+# Environment: DEMO_PORT (first port to try, default 8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+DEMO_DIR="$ROOT/.e2e/demo"
+WORKSPACE="$ROOT/.e2e/demo-workspace"
+CODE_SERVER="$ROOT/.e2e/code-server/node_modules/.bin/code-server"
+FIRST_PORT="${DEMO_PORT:-8080}"
+
+say() { printf '[demo] %s\n' "$*"; }
+
+# --- 1. dependencies ---------------------------------------------------------------------------
+bash scripts/install-deps.sh
+
+# --- 2. build and package ------------------------------------------------------------------------
+say "building and packaging the extension"
+mkdir -p "$DEMO_DIR"
+npm run -s package >"$DEMO_DIR/package.log" 2>&1 || { cat "$DEMO_DIR/package.log" >&2; say "npm run package failed"; exit 1; }
+VSIX="$ROOT/dist/acrn-nest.vsix"
+
+# --- 3. install the VSIX into the demo profile ---------------------------------------------------
+mkdir -p "$DEMO_DIR/user-data/User" "$DEMO_DIR/extensions"
+printf 'auth: none\ncert: false\n' >"$DEMO_DIR/config.yaml"
+if [ ! -f "$DEMO_DIR/user-data/User/settings.json" ]; then
+  cat >"$DEMO_DIR/user-data/User/settings.json" <<'EOF'
+{
+  "workbench.startupEditor": "none",
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "git.enabled": false
+}
+EOF
+fi
+cs() { "$CODE_SERVER" --config "$DEMO_DIR/config.yaml" --user-data-dir "$DEMO_DIR/user-data" --extensions-dir "$DEMO_DIR/extensions" "$@"; }
+say "installing $(basename "$VSIX") into code-server"
+cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
+
+# --- 4. the sample workspace ---------------------------------------------------------------------
+# Fresh files are copied; a file you edited in the demo workspace is kept (delete the folder to reset).
+mkdir -p "$WORKSPACE"
+for src in demo/workspace/*; do
+  dst="$WORKSPACE/$(basename "$src")"
+  stamp="$DEMO_DIR/originals/$(basename "$src")"
+  if [ ! -e "$dst" ] || { [ -f "$stamp" ] && cmp -s "$dst" "$stamp"; }; then
+    cp "$src" "$dst"
+  elif ! cmp -s "$src" "$dst"; then
+    say "kept your edited $(basename "$dst") (rm -r .e2e/demo-workspace to reset)"
+  fi
+  mkdir -p "$DEMO_DIR/originals"
+  cp "$src" "$stamp"
+done
+
+# --- board simulator hook ------------------------------------------------------------------------
+# The deploy issue adds a simulated NUC here (an SSH server speaking like the real board, named a
+# simulator): start it in the background, record its PID in SIM_PID, and write the target settings
+# (host, port, host key) into the demo profile. stop_board_simulator runs on exit.
+SIM_PID=""
+start_board_simulator() {
+  : # nothing yet
+}
+stop_board_simulator() {
+  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
+}
+
+# --- 5. code-server --------------------------------------------------------------------------------
+port_free() {
+  node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(+process.argv[1],"127.0.0.1",()=>s.close(()=>process.exit(0)))' "$1"
+}
+PORT="$FIRST_PORT"
+while ! port_free "$PORT"; do
+  PORT=$((PORT + 1))
+  if [ "$PORT" -gt $((FIRST_PORT + 100)) ]; then say "no free port in $FIRST_PORT..$((PORT - 1))"; exit 1; fi
+done
+
+CS_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  stop_board_simulator
+  if [ -n "$CS_PID" ] && kill -0 "$CS_PID" 2>/dev/null; then
+    say "stopping code-server (pid $CS_PID)"
+    kill -TERM -- "-$CS_PID" 2>/dev/null || kill -TERM "$CS_PID" 2>/dev/null || true
+    wait "$CS_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_board_simulator
+
+LOG="$DEMO_DIR/code-server.log"
+: >"$LOG"
+# setsid: code-server, its extension host and the language server form one process group that
+# cleanup() stops as a whole. Its output comes back through the coprocess pipe: the script reads
+# it until code-server says it listens (bounded), then a background cat copies the rest to $LOG.
+coproc CODESERVER { exec setsid "$CODE_SERVER" --config "$DEMO_DIR/config.yaml" --user-data-dir "$DEMO_DIR/user-data" \
+  --extensions-dir "$DEMO_DIR/extensions" --auth none --bind-addr "127.0.0.1:$PORT" \
+  --disable-telemetry --disable-update-check --disable-workspace-trust 2>&1; }
+CS_PID=$CODESERVER_PID
+exec 3<&"${CODESERVER[0]}"
+deadline=$((SECONDS + 60))
+while :; do
+  left=$((deadline - SECONDS))
+  if [ "$left" -le 0 ] || ! IFS= read -r -t "$left" line <&3; then
+    cat "$LOG" >&2
+    say "code-server did not start within 60 s (log: $LOG)"
+    exit 1
+  fi
+  printf '%s\n' "$line" >>"$LOG"
+  case "$line" in *"HTTP server listening on"*) break ;; esac
+done
+cat <&3 >>"$LOG" &
+
+URL="http://127.0.0.1:$PORT/?folder=$WORKSPACE"
+say "acrn-nest demo is running (code-server log: ${LOG#"$ROOT"/})"
+say "open: $URL"
+say "files: nuc-v26-nested.xml (ACRN v2.6, nested virtualization off), nuc11-v33-shared.xml (v3.3), nuc11tnbi5-board.xml (board)"
+say "Ctrl-C to stop"
+wait "$CS_PID"
