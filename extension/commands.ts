@@ -3,6 +3,7 @@
  * dependency is down says so instead of failing silently.
  */
 import * as vscode from 'vscode';
+import { BUILD_COMMANDS } from './build.js';
 import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
@@ -10,6 +11,7 @@ import { logError } from './log.js';
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, CommandFactory> = {
+  ...BUILD_COMMANDS,
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');

@@ -8,6 +8,12 @@ export const Commands = {
   restartServer: 'acrnNest.restartServer',
   showLog: 'acrnNest.showLog',
   showDocumentInfo: 'acrnNest.showDocumentInfo',
+  build: 'acrnNest.build',
+  buildAndDeploy: 'acrnNest.buildAndDeploy',
+  deploy: 'acrnNest.deploy',
+  cleanBuild: 'acrnNest.cleanBuild',
+  selectTarget: 'acrnNest.selectTarget',
+  forgetSudoPassword: 'acrnNest.forgetSudoPassword',
 } as const;
 
 export const Settings = {
@@ -15,6 +21,13 @@ export const Settings = {
   boardFile: 'acrnNest.boardFile',
   maxFileSizeMB: 'acrnNest.maxFileSizeMB',
   traceServer: 'acrnNest.trace.server',
+  targets: 'acrnNest.targets',
+  defaultTarget: 'acrnNest.defaultTarget',
+  buildHost: 'acrnNest.build.host',
+  buildHostAcrnTree: 'acrnNest.build.hostAcrnTree',
+  buildPython: 'acrnNest.build.python',
+  buildJobs: 'acrnNest.build.jobs',
+  buildMakeVariables: 'acrnNest.build.makeVariables',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
