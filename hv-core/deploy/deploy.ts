@@ -25,7 +25,7 @@ import type { ResolvedTarget } from '../target/target.js';
 import { remoteJoin } from '../target/target.js';
 import { describeTarget } from '../target/resolve.js';
 import type { GrubEntry, GrubModule } from './grub.js';
-import { ENTRY_ID, ENTRY_PREV_ID, defaultCmdline, grubScript } from './grub.js';
+import { BOOTED_VAR, ENTRY_ID, ENTRY_PREV_ID, defaultCmdline, grubScript } from './grub.js';
 import type { ScenarioInfo } from './scenario-info.js';
 import { scenarioInfo } from './scenario-info.js';
 import { loadFile } from '../files.js';
@@ -281,7 +281,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (bootDf!.availBytes < need) fail(`not enough space in ${B}: ${Math.floor(bootDf!.availBytes / 1024)} KiB free, ${Math.ceil(need / 1024)} KiB needed (new image + previous copy + 1 MiB)`);
     bootIdBefore = (await run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false })).stdout.trim();
     const cmdline = t.cmdline ?? defaultCmdline((await exec(['cat', '/proc/cmdline'], { sudo: false })).stdout);
-    const ge = await exec(t.commands.grubEditenv);
+    const ge = await exec([...t.commands.grubEditenv, 'list']);
     if (ge.code === 0) saved = /^saved_entry=(.*)$/m.exec(ge.stdout)?.[1]?.trim() ?? '';
     emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : ''}`, 1);
 
@@ -339,6 +339,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     // ---- 4 reboot
     step = 'reboot';
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
+    if (saved !== undefined) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
@@ -393,6 +394,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const hsm = await exec(['test', '-e', '/dev/acrn_hsm'], { sudo: false });
     if (hsm.code !== 0) {
       fail(`the board came back without ACRN (no /dev/acrn_hsm): the new hypervisor did not boot and GRUB fell back to the default entry${saved ? ` "${saved}"` : ''}. The default entry was not changed`);
+    }
+    if (saved !== undefined) {
+      const env = await exec([...t.commands.grubEditenv, 'list']);
+      const booted = /^acrn_nest_entry=(.*)$/m.exec(env.stdout)?.[1]?.trim();
+      if (booted !== undefined && booted !== ENTRY_ID) fail(`the board booted "${booted}" instead of "${ENTRY_ID}": the new hypervisor did not start and GRUB fell back to the default entry. The default entry was not changed`);
     }
     await run([...t.commands.grubSetDefault, ENTRY_ID]);
     defaultSet = true;

@@ -10,6 +10,8 @@ import { shq } from '../target/quote.js';
 export const ENTRY_ID = 'acrn-nest';
 export const ENTRY_PREV_ID = 'acrn-nest-prev';
 export const HEREDOC_END = 'ACRN_NEST_EOF';
+/** grubenv variable our entries set when they boot. */
+export const BOOTED_VAR = 'acrn_nest_entry';
 
 export interface GrubModule {
   /** Path as GRUB sees it (relative to the root of the partition holding the file). */
@@ -37,6 +39,10 @@ export function grubEntryText(e: GrubEntry): string {
     '\tinsmod ext2',
     `\tsearch --no-floppy --file --set=root ${grubQuote(e.image)}`,
     `\techo ${grubQuote(`Loading ${e.title} ...`)}`,
+    // Records which entry booted, so the deploy can tell a fallback from success (needs a grubenv
+    // GRUB can write: plain ext4, not LVM/RAID/btrfs; otherwise it is a no-op).
+    `\tset ${BOOTED_VAR}=${grubQuote(e.id)}`,
+    `\tsave_env ${BOOTED_VAR}`,
     `\tmultiboot2 ${grubQuote(e.image)}${e.cmdline ? ' ' + e.cmdline : ''}`,
     ...e.modules.map((m) => `\tmodule2 ${grubQuote(m.grubPath)} ${grubQuote(m.tag)}`),
     '}',

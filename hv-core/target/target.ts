@@ -33,7 +33,7 @@ export interface TargetCommands {
   grubSetDefault: string[];
   /** Reboots the board. Default `reboot`. */
   reboot: string[];
-  /** Prints GRUB's environment block (saved_entry=...). Default `grub-editenv - list`. */
+  /** GRUB's environment block tool, before its subcommand (`list`, `unset NAME` are appended). Default `grub-editenv -`. */
   grubEditenv: string[];
 }
 
@@ -105,7 +105,7 @@ export const TARGET_DEFAULTS = {
     grubReboot: ['grub-reboot'],
     grubSetDefault: ['grub-set-default'],
     reboot: ['reboot'],
-    grubEditenv: ['grub-editenv', '-', 'list'],
+    grubEditenv: ['grub-editenv', '-'],
   } satisfies TargetCommands,
 } as const;
 

@@ -42,7 +42,7 @@ export function makeFakeBoard(root: string, opts: { bootDir?: string; binDir?: s
     updateGrub: script('update-grub', `for f in ${shq(grubDir)}/[0-9][0-9]_*; do [ -x "$f" ] && "$f"; done > ${shq(grubCfg)}`),
     grubReboot: script('grub-reboot', `grep -v '^next_entry=' ${shq(grubEnv)} > ${shq(grubEnv)}.n; printf 'next_entry=%s\\n' "$1" >> ${shq(grubEnv)}.n; mv ${shq(grubEnv)}.n ${shq(grubEnv)}`),
     grubSetDefault: script('grub-set-default', `grep -v '^saved_entry=' ${shq(grubEnv)} > ${shq(grubEnv)}.n; printf 'saved_entry=%s\\n' "$1" >> ${shq(grubEnv)}.n; mv ${shq(grubEnv)}.n ${shq(grubEnv)}`),
-    grubEditenv: script('grub-editenv', `cat ${shq(grubEnv)}`),
+    grubEditenv: script('grub-editenv', `[ "$1" = - ] && shift; case "$1" in list) cat ${shq(grubEnv)};; unset) grep -v "^$2=" ${shq(grubEnv)} > ${shq(grubEnv)}.n; mv ${shq(grubEnv)}.n ${shq(grubEnv)};; *) exit 1;; esac`),
     reboot: script('reboot', 'echo "the fake board does not reboot" >&2; exit 1'),
   };
   return { root, bootDir, grubDir, kernel, calls, grubCfg, grubEnv, commands };
