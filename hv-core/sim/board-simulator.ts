@@ -213,7 +213,7 @@ export class BoardSimulator extends EventEmitter {
 
   private async init(): Promise<void> {
     const o = this.opts;
-    for (const d of ['boot/grub', 'etc/grub.d', 'proc/sys/kernel/random', 'dev', 'tmp', `home/${this.user}`, 'usr/sbin']) fs.mkdirSync(nodePath.join(this.root, d), { recursive: true });
+    for (const d of ['boot/grub', 'etc/grub.d', 'etc/default', 'proc/sys/kernel/random', 'dev', 'tmp', `home/${this.user}`, 'usr/sbin']) fs.mkdirSync(nodePath.join(this.root, d), { recursive: true });
     const put = (p: string, content: string, mode = 0o644): void => {
       const f = this.boardPath(p);
       if (!fs.existsSync(f)) fs.writeFileSync(f, content, { mode });

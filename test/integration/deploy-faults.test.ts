@@ -1,0 +1,211 @@
+/**
+ * Deploy faults and the reboot path, through THE BOARD SIMULATOR (hv-core/sim): the connection cut
+ * before, during and after the upload, during update-grub and during the reboot wait, and a bad
+ * image that falls back. Whatever happens the board keeps a bootable previous image and entry,
+ * never has a partial image under the real name, and the error names the step and the host. Also
+ * the full happy path: reboot, new boot id, /dev/acrn_hsm, grub-set-default, and the hypervisor
+ * console answering vm_list from the deployed scenario.
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { utils } from 'ssh2';
+import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
+import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
+import type { DeployOptions } from '../../hv-core/deploy';
+import { deploy, DeployError } from '../../hv-core/deploy';
+import { parseTarget, resolveTarget } from '../../hv-core/target';
+import type { ResolvedTarget } from '../../hv-core/target';
+import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
+import { removeDir } from './sshd';
+
+let work: string;
+let sim: BoardSimulator;
+let target: ResolvedTarget;
+let n = 0;
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function image(size: number, bad = false): Buffer {
+  const b = randomBytes(size);
+  b.writeUInt32LE(0xe85250d6, 0);
+  if (bad) b.write(BAD_IMAGE_MARKER, 1000);
+  return b;
+}
+
+function local(data: Buffer): string {
+  const f = path.join(work, `img-${n++}.bin`);
+  writeFileSync(f, data);
+  return f;
+}
+
+async function startBoard(opts: { sudoPassword?: string; user?: string } = {}): Promise<void> {
+  const dir = mkdtempSync(path.join(work, 'board-'));
+  const keys = utils.generateKeyPairSync('ed25519');
+  writeFileSync(path.join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
+  sim = await BoardSimulator.start({ dir, authorizedKeys: [keys.public], rebootDelayMs: 300, ...opts });
+  writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
+  target = resolveTarget(parseTarget({ name: 'sim', host: '127.0.0.1', port: sim.port, user: sim.user, identityFile: path.join(dir, 'id_ed25519'), knownHostsFile: path.join(dir, 'known_hosts') }, path.join(dir, 'target.json')), { sshConfigText: '', homeDir: dir });
+}
+
+function opts(img: Buffer, extra: Partial<DeployOptions> = {}): DeployOptions {
+  return { target, image: local(img), connect: { agent: false }, rebootTimeoutMs: 20_000, commandTimeoutMs: 10_000, ...extra };
+}
+
+/** What must hold after ANY deploy, failed or not. */
+function assertBootable(expectImage: Buffer | undefined): void {
+  const boot = sim.boardPath('/boot/acrn');
+  const names = existsSync(boot) ? readdirSync(boot) : [];
+  assert.deepEqual(names.filter((x) => x.includes('.tmp')), [], 'no temp file left in /boot/acrn');
+  if (expectImage) assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(expectImage), 'the real name holds a whole, known image');
+  const saved = sim.grubEnv().saved_entry;
+  const entry = sim.menu().find((e) => e.id === (saved || 'ubuntu'));
+  assert.ok(entry, `the saved default "${saved}" exists in grub.cfg`);
+  if (entry.image) assert.ok(sim.imageIsGood(entry.image), `the default entry boots a good image (${entry.image})`);
+}
+
+describe('deploy through the board simulator', () => {
+  before(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-faults-'));
+  });
+  beforeEach(async () => {
+    await sim?.stop();
+    await startBoard();
+  });
+  after(async () => {
+    await sim?.stop();
+    removeDir(work);
+  });
+
+  test('happy path: reboot, new boot id, /dev/acrn_hsm, default set; the console answers from the scenario', async () => {
+    const scenario = hasAcrnData() ? path.join(ACRN_DATA, 'v3.3/misc/config_tools/data/nuc11tnbi5/shared_launch_6user_vm.xml') : undefined;
+    const img = image(416 * 1024);
+    const before = sim.bootId;
+    const steps: string[] = [];
+    const r = await deploy(opts(img, { ...(scenario ? { scenario } : {}), onEvent: (e) => e.status !== 'progress' && steps.push(`${e.index}:${e.status}`) }));
+    assert.deepEqual(steps.filter((s) => s.endsWith('done')), ['1:done', '2:done', '3:done', '4:done', '5:done']);
+    assert.equal(r.rebooted, true);
+    assert.equal(r.bootIdBefore, before);
+    assert.notEqual(r.bootIdAfter, before);
+    assert.equal(r.bootIdAfter, sim.bootId);
+    assert.equal(sim.acrnRunning, true);
+    assert.equal(sim.bootedEntry, 'acrn-nest');
+    assert.ok(sim.exists('/dev/acrn_hsm'));
+    assert.equal(sim.grubEnv().saved_entry, 'acrn-nest');
+    assert.equal(sim.grubEnv().next_entry, undefined, 'one-shot consumed');
+    assertBootable(img);
+    // The sudo path: the login user is acrn; privileged commands went through sudo -n.
+    assert.ok(sim.commandLog.some((l) => l.startsWith("sudo -n -- update-grub")), sim.commandLog.join('\n'));
+    // Hypervisor console (raw TCP, like ser2net): vm_list from the deployed scenario.
+    const out = await consoleExchange(sim.consolePort, 'vm_list');
+    assert.match(out, /ACRN:\\>/);
+    if (scenario) assert.match(out, /ACRN_Service_VM|SERVICE_VM|Service/i, out);
+  });
+
+  test('bad image: the board falls back to the previous image, the default is unchanged, the error names step 5', async () => {
+    const good = image(200 * 1024);
+    await deploy(opts(good));
+    assert.equal(sim.grubEnv().saved_entry, 'acrn-nest');
+    const bad = image(200 * 1024, true);
+    await assert.rejects(deploy(opts(bad)), (e: unknown) => e instanceof DeployError && e.step === 'verify' && e.message.includes(`127.0.0.1:${sim.port}`) && /acrn-nest-prev/.test(e.message));
+    assert.equal(sim.bootedEntry, 'acrn-nest-prev', 'GRUB fell back to the kept previous image');
+    assert.equal(sim.acrnRunning, true);
+    assert.equal(sim.grubEnv().saved_entry, 'acrn-nest-prev');
+    assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin.prev')), sha(good));
+    assertBootable(undefined);
+    // The next deploy (fixed image) must not overwrite the good .prev with the bad current image.
+    const fixed = image(100 * 1024);
+    await deploy(opts(fixed));
+    assert.equal(sim.bootedEntry, 'acrn-nest');
+    assert.equal(sim.grubEnv().saved_entry, 'acrn-nest');
+    assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin.prev')), sha(good));
+  });
+
+  const cuts: { name: string; trigger: FaultTrigger; step: string }[] = [
+    { name: 'before the upload', trigger: { kind: 'upload-open', pathIncludes: 'acrn.bin.acrn-nest.tmp' }, step: 'upload' },
+    { name: 'during the upload', trigger: { kind: 'upload-bytes', bytes: 100 * 1024, pathIncludes: 'acrn.bin' }, step: 'upload' },
+    { name: 'after the upload', trigger: { kind: 'after-upload' }, step: 'upload' },
+    { name: 'during update-grub', trigger: { kind: 'command', name: 'update-grub' }, step: 'grub' },
+  ];
+  for (const c of cuts) {
+    test(`connection cut ${c.name}: error names step "${c.step}" and the host; previous image and entry intact`, async () => {
+      const good = image(300 * 1024);
+      await deploy(opts(good));
+      const bootsBefore = sim.bootCount;
+      sim.cutOnce(c.trigger);
+      await assert.rejects(deploy(opts(image(300 * 1024))), (e: unknown) => {
+        assert.ok(e instanceof DeployError, String(e));
+        assert.equal(e.step, c.step, e.message);
+        assert.ok(e.message.includes(`127.0.0.1:${sim.port}`), e.message);
+        return true;
+      });
+      assert.equal(sim.bootCount, bootsBefore, 'no reboot happened');
+      assertBootable(good);
+      assert.equal(sim.grubEnv().next_entry, undefined, 'no one-shot boot armed');
+    });
+  }
+
+  test('connection cut during the reboot wait: the deploy reconnects and completes', async () => {
+    const img = image(100 * 1024);
+    sim.cutOnce({ kind: 'boot' });
+    const r = await deploy(opts(img));
+    assert.equal(r.defaultSet, true);
+    assert.equal(sim.bootedEntry, 'acrn-nest');
+    assertBootable(img);
+  });
+
+  test('the board does not come back in time: the error names step 4; GRUB still boots the old default next time', async () => {
+    const good = image(100 * 1024);
+    await deploy(opts(good));
+    await sim.stop();
+    // A board that reboots into a black hole: its port closes and stays closed.
+    await startBoard();
+    const old = image(100 * 1024);
+    await deploy(opts(old));
+    const port = sim.port;
+    sim.opts.rebootDelayMs = 60_000;
+    await assert.rejects(deploy(opts(image(100 * 1024), { rebootTimeoutMs: 2000 })), (e: unknown) => e instanceof DeployError && e.step === 'reboot' && /did not come back within 2 s/.test(e.message) && e.message.includes(`${port}`));
+    assert.equal(sim.grubEnv().saved_entry, 'acrn-nest-prev', 'the default points at the kept image while the new one is untested');
+  });
+
+  test('sudo with a password: it goes only to sudo\'s stdin, never into a command line', async () => {
+    await sim.stop();
+    await startBoard({ sudoPassword: "pa ss'word;$(x)" });
+    const img = image(50 * 1024);
+    await assert.rejects(deploy(opts(img, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /sudo needs a password/.test(e.message));
+    await deploy(opts(img, { noReboot: true, connect: { agent: false, sudoPassword: "pa ss'word;$(x)" } }));
+    assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(img));
+    assert.ok(sim.commandLog.every((l) => !l.includes('pa ss')), 'the password never appears in a command line');
+    assert.ok(sim.commandLog.some((l) => l.startsWith("sudo -S -p '' -- ")));
+  });
+});
+
+/** Connects to the console port, waits for the prompt, sends one command, returns what came back. */
+async function consoleExchange(port: number, command: string): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`console: no answer to ${command}: ${JSON.stringify(buf)}`));
+    }, 5000);
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (!sent && buf.includes('ACRN:\\>')) {
+        sent = true;
+        buf = '';
+        s.write(command + '\r\n');
+      } else if (sent && buf.includes('ACRN:\\>')) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(buf);
+      }
+    });
+    s.on('error', reject);
+  });
+}
