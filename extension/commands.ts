@@ -7,11 +7,13 @@ import { BUILD_COMMANDS } from './build.js';
 import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
+import { openNvmxWizard } from './nvmx/wizard.js';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
+  [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');

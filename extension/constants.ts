@@ -14,6 +14,7 @@ export const Commands = {
   cleanBuild: 'acrnNest.cleanBuild',
   selectTarget: 'acrnNest.selectTarget',
   forgetSudoPassword: 'acrnNest.forgetSudoPassword',
+  nvmxWizard: 'acrnNest.nvmxWizard',
 } as const;
 
 export const Settings = {

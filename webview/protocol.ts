@@ -8,3 +8,106 @@ export interface RequestMessage<M extends string, P> {
   method: M;
   params: P;
 }
+
+export interface ResponseMessage<R> {
+  kind: 'response';
+  id: number;
+  result?: R;
+  error?: string;
+}
+
+export interface NotificationMessage<M extends string, P> {
+  kind: 'notification';
+  method: M;
+  params: P;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The NVMX wizard (webview/wizard <-> extension/nvmx/wizard.ts). Offsets are UTF-16 offsets into
+// the scenario text of `version`; the host maps them to editor ranges.
+
+export type NvmxAction = 'enable' | 'disable';
+export type NvmxSharingChoice = 'remove' | 'repin' | 'keep';
+
+export interface NvmxStepView {
+  id: string;
+  title: string;
+  recipe: string;
+  satisfied: boolean;
+  notApplicable: boolean;
+  detail: string;
+  /** 1-based line, for the link text. */
+  line: number;
+  start: number;
+  end: number;
+}
+
+export interface NvmxSharingView {
+  id: string;
+  label: string;
+  type: string;
+  pcpus: number[];
+  shared: number[];
+  sharesWith: string[];
+  namedByRecipe: boolean;
+  /** Where the VM starts (link). */
+  start: number;
+  end: number;
+  line: number;
+}
+
+/** host -> webview: everything the wizard shows about the document right now. */
+export interface NvmxState {
+  uri: string;
+  fileName: string;
+  /** Document version the state was computed from. */
+  version: number;
+  dialect: string;
+  family: 'v2' | 'v3' | undefined;
+  enabled: boolean;
+  complete: boolean;
+  steps: NvmxStepView[];
+  /** VMs that would share pCPUs with the Service VM once SCHED_NOOP is on. */
+  sharing: NvmxSharingView[];
+  /** The board file used, if any. */
+  board: string | null;
+  /** Why the wizard cannot work on this document (not a scenario, not well-formed, …). */
+  error?: string;
+}
+
+export interface NvmxPreview {
+  action: NvmxAction;
+  version: number;
+  changes: string[];
+  problems: string[];
+  /** Unified diff of the plan. */
+  diff: string;
+  editCount: number;
+  /** Per sharing VM: where a re-pin would put it. */
+  repinTo: Record<string, number[]>;
+}
+
+export interface NvmxApplyResult {
+  applied: boolean;
+  /** 'stale': the document changed since `version`; the host pushed a fresh state. */
+  reason?: 'stale' | 'nothing' | 'failed';
+  message: string;
+}
+
+/** webview -> host requests, by method. */
+export interface NvmxRequests {
+  preview: { params: { action: NvmxAction; choices: Record<string, NvmxSharingChoice> }; result: NvmxPreview };
+  apply: { params: { action: NvmxAction; choices: Record<string, NvmxSharingChoice>; version: number }; result: NvmxApplyResult };
+  reveal: { params: { start: number; end: number }; result: boolean };
+}
+
+export type NvmxRequestMethod = keyof NvmxRequests;
+export type NvmxRequest = { [M in NvmxRequestMethod]: RequestMessage<M, NvmxRequests[M]['params']> }[NvmxRequestMethod];
+
+/** webview -> host: `ready` once the script runs (the host pushes state only after it). */
+export type NvmxWebviewNotification = NotificationMessage<'ready', Record<string, never>>;
+/** host -> webview. */
+export type NvmxHostNotification = NotificationMessage<'state', NvmxState>;
+
+export type NvmxToHost = NvmxRequest | NvmxWebviewNotification;
+export type NvmxToWebview = ResponseMessage<unknown> | NvmxHostNotification;
