@@ -230,7 +230,7 @@ function buildScenario(model: SchemaModel, root: XmlElement): { doc: slimdom.Doc
   if (!d) return undefined;
   doc.appendChild(d);
   const rt = rootTypeOf(model, root);
-  if (rt) populate(model, doc, d, rt.type, undefined, built, root, 0);
+  if (rt && model.populatesDefaults !== false) populate(model, doc, d, rt.type, undefined, built, root, 0);
   return { doc, root: d, built };
 }
 

@@ -413,10 +413,12 @@ export function loadSchema(tree: string): SchemaModel {
   }
   const vmDecl = findVm(main.elements, main.types);
   const family: SchemaFamily = vmDecl?.alternatives?.length || main.types['LoadOrderType'] ? 'v3' : 'v2';
+  const label = versionLabel(tree) ?? family;
   return {
     origin: tree,
     family,
-    label: versionLabel(tree) ?? family,
+    label,
+    populatesDefaults: !/^v(1\.|2\.[0-6]$)/.test(label),
     elements: main.elements,
     types: main.types,
     asserts: main.asserts,

@@ -226,6 +226,12 @@ export interface SchemaModel {
    * extended with the board's children. Empty when the tree has none.
    */
   datachecks: Assertion[];
+  /**
+   * Whether ACRN's tools of this version fill schema defaults before validating (v2.7 and v3.x
+   * do; v2.5/v2.6 validate the file as written, so a missing element is an error even when it
+   * has a default). Undefined = true.
+   */
+  populatesDefaults?: boolean;
   /** Files read (absolute paths) with their mtimes, for cache checks. */
   files: { path: string; mtimeMs: number }[];
 }

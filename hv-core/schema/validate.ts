@@ -201,7 +201,7 @@ class Validator {
   sequence(el: XmlElement, kids: XmlElement[], decls: ElementDecl[], type: ComplexType, vmKind: VmKind | undefined): void {
     let cur = 0;
     let count = 0;
-    const seen = new Set<ElementDecl>();
+    const present = new Set(kids.map((k) => k.name));
     for (const k of kids) {
       let j = -1;
       for (let i = cur; i < decls.length; i++) {
@@ -212,12 +212,12 @@ class Validator {
       }
       if (j >= 0) {
         if (j !== cur) {
-          for (let i = cur; i < j; i++) if (!(i === cur && count > 0) && !seen.has(decls[i]!)) this.missing(el, decls[i]!, vmKind, k);
+          // Skipped declarations are missing unless they appear elsewhere (then it is an order problem).
+          for (let i = cur; i < j; i++) if (!(i === cur && count > 0) && !present.has(decls[i]!.name)) this.missing(el, decls[i]!, vmKind, k);
           cur = j;
           count = 0;
         }
         const d = decls[j]!;
-        seen.add(d);
         count++;
         if (count > maxOf(d)) this.tooMany(k, el, d);
         this.element(k, effective(this.model, d, k, vmKind));
@@ -232,7 +232,7 @@ class Validator {
           code: 'schema/order',
           ...nameSpan(k),
           message: `\`${k.name}\` is out of place: in \`${el.name}\` the elements follow a fixed order, and \`${k.name}\` must come before \`${after.name}\``,
-          data: { xpath: xpathOf(k), expectedBefore: after.name },
+          data: { xpath: xpathOf(k), expectedBefore: after.name, order: decls.map((x) => x.name) },
         });
         this.element(k, effective(this.model, d, k, vmKind));
         continue;
@@ -242,7 +242,7 @@ class Validator {
     for (let i = cur; i < decls.length; i++) {
       const d = decls[i]!;
       if (i === cur && count > 0) continue;
-      if (!seen.has(d)) this.missing(el, d, vmKind);
+      if (!present.has(d.name)) this.missing(el, d, vmKind);
     }
   }
 
@@ -281,10 +281,12 @@ class Validator {
    */
   missing(el: XmlElement, d: ElementDecl, vmKind: VmKind | undefined, before?: XmlElement): void {
     if (d.minOccurs === 0) return;
-    const gap = this.unfillable(d, vmKind, 0);
+    const populates = this.model.populatesDefaults !== false;
+    const gap = populates ? this.unfillable(d, vmKind, 0) : [d.name];
     if (gap === undefined) return;
     const pathText = gap.join('/');
-    const req = parseErrormsg(d.acrn?.errormsg)['required'];
+    let req = parseErrormsg(d.acrn?.errormsg)['required'];
+    if (!populates && d.default !== undefined) req = `ACRN ${this.model.label} does not fill in schema defaults, so write it (the default is \`${d.default}\`)`;
     this.add({
       severity: 'error',
       code: 'schema/missing',
