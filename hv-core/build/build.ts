@@ -86,6 +86,24 @@ export const STAMP_NAME = '.acrn-nest-build.json';
 const STAMP_VERSION = 1;
 const TREE_INPUTS = ['Makefile', 'VERSION', 'paths.make', 'hypervisor', 'misc/config_tools'];
 const VAR_ARG = /^[A-Za-z_][A-Za-z0-9_]*=[^\0\n]*$/;
+/**
+ * ACRN's Makefiles use BOARD/SCENARIO and the tree path unquoted, in make rules and in shell
+ * recipes: a space breaks the build, and `;`, `$()`, quotes or globs would be run by make's
+ * shell. Such paths are refused before make (names we choose on a build host are made safe).
+ */
+const MAKE_SAFE = /^[A-Za-z0-9._+@/-]+$/;
+
+function checkMakeSafe(p: string, what: string): void {
+  if (!MAKE_SAFE.test(p)) {
+    const bad = [...new Set([...p].filter((c) => !/[A-Za-z0-9._+@/-]/.test(c)))].map((c) => (c === ' ' ? 'a space' : `'${c}'`)).join(', ');
+    throw new BuildError('inputs', 'inputs/unsafe-path', `${what} ${p} contains ${bad}: ACRN's Makefiles use this path unquoted (in make rules and shell commands), so it would break the build or run as a command`, 'Rename it, or copy it to a path of letters, digits and . _ - + @ /.');
+  }
+}
+
+/** A file name safe for ACRN's make (for inputs staged on a build host). */
+function makeSafeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._+@-]/g, '_');
+}
 
 interface Stamp {
   version: number;
@@ -183,15 +201,19 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       step('stage', `Copying the scenario and board to ${host.label}`);
       const inputs = `${tree.root}/build/acrn-nest-inputs`;
       // Keep the scenario's file and folder names: ACRN v3 names the scenario after them.
-      const sDir = `${inputs}/scenario/${path.basename(path.dirname(scenario.path))}`;
+      const sDir = `${inputs}/scenario/${makeSafeName(path.basename(path.dirname(scenario.path)))}`;
       const bDir = `${inputs}/board`;
+      checkMakeSafe(tree.root, `ACRN tree on ${host.label}`);
       await host.mkdirp(sDir);
       await host.mkdirp(bDir);
-      scenarioOnHost = `${sDir}/${path.basename(scenario.path)}`;
-      boardOnHost = `${bDir}/${path.basename(board.path)}`;
+      scenarioOnHost = `${sDir}/${makeSafeName(path.basename(scenario.path))}`;
+      boardOnHost = `${bDir}/${makeSafeName(path.basename(board.path))}`;
       await host.writeFile(scenarioOnHost, scenario.bytes);
       await host.writeFile(boardOnHost, board.bytes);
     }
+    checkMakeSafe(tree.root, 'ACRN tree');
+    checkMakeSafe(scenarioOnHost, 'scenario');
+    checkMakeSafe(boardOnHost, 'board');
     for (const v of opts.makeVars ?? []) {
       if (!VAR_ARG.test(v) || /^(BOARD|SCENARIO|BOARD_FILE|SCENARIO_FILE)=/.test(v)) throw new BuildError('inputs', 'inputs/make-var', `make argument "${v}" is not VAR=value (BOARD and SCENARIO are set by acrn-nest)`);
     }

@@ -26,7 +26,7 @@ export class RemoteHost implements BuildHost {
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const envArgs = opts.env ? Object.entries(opts.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`) : [];
     const cmd = [...(envArgs.length ? ['env', ...envArgs] : []), ...argv];
-    const full = opts.cwd ? ['setsid', 'sh', '-c', WRAPPER, 'sh', opts.cwd, ...cmd] : cmd;
+    const full = opts.cwd ? ['setsid', '-w', 'sh', '-c', WRAPPER, 'sh', opts.cwd, ...cmd] : cmd;
     let pgid: string | undefined;
     const result: RunResult = { code: null, signal: null, stdout: '', stderr: '', aborted: false };
     const limit = opts.captureLimit ?? 1024 * 1024;

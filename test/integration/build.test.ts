@@ -249,6 +249,16 @@ test('not an ACRN tree: says which parts are missing', async () => {
   assert.equal(makeRuns(s), 0);
 });
 
+test('paths ACRN\'s make would split or run are refused before make', async () => {
+  const s = setup();
+  const scenario = writeScenario(s.dir, GOOD, 'my scenario; $(touch pwned).xml');
+  const r = await build(s, scenario);
+  assert.equal(r.error?.code, 'inputs/unsafe-path');
+  assert.match(r.error!.message, /contains a space, ';', '\$', '\(', '\)': ACRN's Makefiles use this path unquoted/);
+  assert.equal(makeRuns(s), 0);
+  assert.equal(existsSync(path.join(s.dir, 'pwned')) || existsSync(path.join(s.tree, 'pwned')), false);
+});
+
 test('preflight: python3 without lxml & co. is named, with how to fix it; make never runs', async () => {
   const s = setup({ pythonNoSite: true });
   const r = await build(s, writeScenario(s.dir, GOOD));
