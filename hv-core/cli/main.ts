@@ -9,9 +9,10 @@ import { consoleCommand } from './console.js';
 import { doctorCommand } from './doctor.js';
 import { l2Command } from './l2.js';
 import { nvmxCommand } from './nvmx.js';
+import { deployCommand } from './deploy.js';
 
 /** Every subcommand; later layers add theirs here. */
-export const COMMANDS: CliCommand[] = [lintCommand, buildCommand, consoleCommand, l2Command, doctorCommand, nvmxCommand];
+export const COMMANDS: CliCommand[] = [lintCommand, buildCommand, deployCommand, consoleCommand, l2Command, doctorCommand, nvmxCommand];
 
 export const VERSION = '0.1.0';
 
