@@ -197,13 +197,17 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const outDir = `${tree.root}/build/hypervisor`;
     let scenarioOnHost = scenario.path;
     let boardOnHost = board.path;
-    if (host.kind === 'remote') {
-      step('stage', `Copying the scenario and board to ${host.label}`);
+    checkMakeSafe(tree.root, host.kind === 'remote' ? `ACRN tree on ${host.label}` : 'ACRN tree');
+    // A build host gets copies; so does make here when a path has characters ACRN's Makefiles
+    // cannot take (they use it unquoted): the copy's name is made safe, the findings still point
+    // at the user's file.
+    const stageHere = host.kind === 'local' && (!MAKE_SAFE.test(scenario.path) || !MAKE_SAFE.test(board.path));
+    if (host.kind === 'remote' || stageHere) {
+      step('stage', host.kind === 'remote' ? `Copying the scenario and board to ${host.label}` : 'Copying the scenario and board to a path ACRN\'s make can use');
       const inputs = `${tree.root}/build/acrn-nest-inputs`;
-      // Keep the scenario's file and folder names: ACRN v3 names the scenario after them.
+      // Keep the scenario's file and folder names (made safe): ACRN v3 names the scenario after them.
       const sDir = `${inputs}/scenario/${makeSafeName(path.basename(path.dirname(scenario.path)))}`;
       const bDir = `${inputs}/board`;
-      checkMakeSafe(tree.root, `ACRN tree on ${host.label}`);
       await host.mkdirp(sDir);
       await host.mkdirp(bDir);
       scenarioOnHost = `${sDir}/${makeSafeName(path.basename(scenario.path))}`;
@@ -211,7 +215,6 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       await host.writeFile(scenarioOnHost, scenario.bytes);
       await host.writeFile(boardOnHost, board.bytes);
     }
-    checkMakeSafe(tree.root, 'ACRN tree');
     checkMakeSafe(scenarioOnHost, 'scenario');
     checkMakeSafe(boardOnHost, 'board');
     for (const v of opts.makeVars ?? []) {

@@ -249,14 +249,19 @@ test('not an ACRN tree: says which parts are missing', async () => {
   assert.equal(makeRuns(s), 0);
 });
 
-test('paths ACRN\'s make would split or run are refused before make', async () => {
+test('paths ACRN\'s make would split or run: the inputs are copied to safe names; an unsafe tree is refused', async () => {
   const s = setup();
-  const scenario = writeScenario(s.dir, GOOD, 'my scenario; $(touch pwned).xml');
+  const scenario = writeScenario(s.dir, GOOD.replace('SCHED_NOOP', 'SCHED_FOO'), 'my scenario; $(touch pwned).xml');
   const r = await build(s, scenario);
-  assert.equal(r.error?.code, 'inputs/unsafe-path');
-  assert.match(r.error!.message, /contains a space, ';', '\$', '\(', '\)': ACRN's Makefiles use this path unquoted/);
-  assert.equal(makeRuns(s), 0);
+  assert.equal(r.error?.code, 'build/validator');
+  assert.equal(r.findings[0]?.file, scenario, 'findings point at the user\'s file');
+  assert.equal(r.makeArgv?.find((a) => a.startsWith('SCENARIO=')), `SCENARIO=${path.join(s.tree, 'build', 'acrn-nest-inputs', 'scenario', path.basename(s.dir), 'my_scenario____touch_pwned_.xml')}`);
   assert.equal(existsSync(path.join(s.dir, 'pwned')) || existsSync(path.join(s.tree, 'pwned')), false);
+  const spaced = path.join(s.dir, 'acrn tree');
+  cpSync(s.tree, spaced, { recursive: true });
+  const t = await runBuild({ acrnTree: spaced, board: s.board, scenario: writeScenario(s.dir, GOOD), env: s.env });
+  assert.equal(t.error?.code, 'inputs/unsafe-path');
+  assert.match(t.error!.message, /ACRN tree .*acrn tree contains a space: ACRN's Makefiles use this path unquoted/);
 });
 
 test('preflight: python3 without lxml & co. is named, with how to fix it; make never runs', async () => {
