@@ -123,8 +123,11 @@ function sha256(b: Buffer | string): string {
 interface Input {
   path: string;
   bytes: Buffer;
-  mapped: MappedFile;
+  /** Parsed on first use (a board XML is ~200 KB; an up-to-date build never needs it). */
+  readonly mapped: MappedFile;
 }
+
+const BOARD_SNIFF = /<(BIOS_INFO|BASE_BOARD_INFO|processors|CPU_PROCESSOR_INFO|PCI_DEVICE)[\s>/]/;
 
 function readInput(file: string, what: 'scenario' | 'board'): Input {
   let loaded;
@@ -135,12 +138,26 @@ function readInput(file: string, what: 'scenario' | 'board'): Input {
     throw new BuildError('inputs', `inputs/${what}-missing`, `${what} file ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, what === 'board' ? 'Set acrnNest.boardFile (or --board) to your board XML (made by ACRN\'s board inspector).' : undefined);
   }
   if (loaded.binary) throw new BuildError('inputs', `inputs/${what}-binary`, `${what} file ${file} is a binary file, not XML`);
-  const doc = parseXml(loaded.text);
-  const dialect = detectDialect(doc);
-  const label = dialect?.label ?? 'not an ACRN file';
-  if (what === 'board' && dialect?.kind !== 'board') throw new BuildError('inputs', 'inputs/not-a-board', `board file ${file} is not an ACRN board XML (${label})`, 'The board XML comes from ACRN\'s board inspector (it holds BIOS_INFO, processors, ...).');
-  if (what === 'scenario' && dialect?.kind !== 'scenario') throw new BuildError('inputs', 'inputs/not-a-scenario', `scenario file ${file} is not an ACRN scenario (${label})`);
-  return { path: loaded.path, bytes: readFileSync(loaded.path), mapped: { file: loaded.path, text: loaded.text, doc } };
+  const text = loaded.text;
+  let mapped: MappedFile | undefined;
+  const parse = (): MappedFile => (mapped ??= { file: loaded.path, text, doc: parseXml(text) });
+  if (what === 'board') {
+    // Cheap check: ACRN board XML has an acrn-config root with board data and no VMs.
+    if (!/<acrn-config[\s>]/.test(text) || !BOARD_SNIFF.test(text) || /<vm[\s>]/.test(text)) {
+      const label = detectDialect(parse().doc)?.label ?? 'not an ACRN file';
+      throw new BuildError('inputs', 'inputs/not-a-board', `board file ${file} is not an ACRN board XML (${label})`, 'The board XML comes from ACRN\'s board inspector (it holds BIOS_INFO, processors, ...).');
+    }
+  } else {
+    const dialect = detectDialect(parse().doc);
+    if (dialect?.kind !== 'scenario') throw new BuildError('inputs', 'inputs/not-a-scenario', `scenario file ${file} is not an ACRN scenario (${dialect?.label ?? 'not an ACRN file'})`);
+  }
+  return {
+    path: loaded.path,
+    bytes: readFileSync(loaded.path),
+    get mapped() {
+      return parse();
+    },
+  };
 }
 
 /** `#define CONFIG_X value` lines of config.h. */

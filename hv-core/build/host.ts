@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 export type Stream = 'stdout' | 'stderr';
@@ -176,24 +176,24 @@ export class LocalHost implements BuildHost {
   }
 
   async fingerprint(root: string, rel: readonly string[]): Promise<string> {
+    // Synchronous on purpose: ~1000 lstat calls are faster inline than through the thread pool.
     const lines: string[] = [];
-    const walk = async (p: string, relPath: string): Promise<void> => {
+    const walk = (p: string, relPath: string): void => {
       let st;
       try {
-        st = await fsp.lstat(p);
+        st = lstatSync(p);
       } catch {
         lines.push(`- ${relPath}`);
         return;
       }
       if (st.isDirectory()) {
         if (path.basename(p) === '__pycache__') return;
-        const names = (await fsp.readdir(p)).sort();
-        for (const n of names) await walk(path.join(p, n), `${relPath}/${n}`);
+        for (const n of readdirSync(p).sort()) walk(path.join(p, n), `${relPath}/${n}`);
       } else if (!p.endsWith('.pyc')) {
         lines.push(`${Math.floor(st.mtimeMs)} ${st.size} ${relPath}`);
       }
     };
-    for (const r of rel) await walk(path.join(root, r), r);
+    for (const r of rel) walk(path.join(root, r), r);
     return createHash('sha256').update(lines.join('\n')).digest('hex');
   }
 
