@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nodePath from 'node:path';
-import type { ConnectOptions, ExecOptions } from '../target/connection.js';
+import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
 import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
 import type { ResolvedTarget } from '../target/target.js';
 import { remoteJoin } from '../target/target.js';
@@ -100,6 +100,7 @@ export class DeployError extends Error {
 }
 
 const MARGIN = 1024 * 1024;
+const PROBES = 6;
 const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function sha256Hex(data: Buffer): string {
@@ -139,6 +140,20 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Runs async tasks with at most `limit` in flight; results in task order; first failure rejects. */
+async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return out;
 }
 
 /** Runs the five steps. Throws DeployError (step + host) on any failure. */
@@ -245,11 +260,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('check', 'running', `connecting to ${host}`);
     conn = await SshConnection.connect(t, connectOpts);
     emit('check', 'progress', `connected to ${host}`, 0.2);
-    await run(['rm', '-f', '--', ...allTemps()]);
-    await run(['mkdir', '-p', '--', B]);
+    await Promise.all([run(['rm', '-f', '--', ...allTemps()]), run(['mkdir', '-p', '--', B])]);
     const kernel = t.kernel;
-    const k = await exec(['test', '-f', kernel]);
-    if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
     const tag = t.kernelTag ?? info?.serviceKernMod ?? 'Linux_bzImage';
     if (info && info.serviceKernMod && t.kernelTag && t.kernelTag !== info.serviceKernMod) {
       fail(`the target's kernel tag "${t.kernelTag}" differs from the scenario's os_config/kern_mod "${info.serviceKernMod}": ACRN would not find the Service VM kernel`);
@@ -262,26 +274,41 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       else extraModules.push(m);
     }
     for (const m of t.modules) if (!extraModules.includes(m)) extraModules.push(m);
-    for (const m of extraModules) if ((await exec(['test', '-f', m.path])).code !== 0) fail(`module ${m.tag}: ${m.path} does not exist on the board`);
     const acpiRemote: { path: string; tag: string; file: string }[] = (info?.acpiModules ?? []).map((m) => ({ path: remoteJoin(B, m.file), tag: m.tag, file: m.file }));
-    for (const a of acpiRemote) if (!acpiLocal.has(a.file) && (await exec(['test', '-f', a.path])).code !== 0) fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`);
-    for (const [name, argv] of Object.entries(t.commands)) {
-      if (name === 'reboot' || name === 'grubEditenv') continue;
-      const prog = argv[0]!;
-      const r = prog.startsWith('/') ? await exec(['test', '-x', prog], { sudo: false }) : await exec(['env', SBIN_PATH, 'which', prog], { sudo: false });
-      if (r.code !== 0) fail(`GRUB is not set up on the board: ${prog} (${name}) not found. acrn-nest needs GRUB 2 with update-grub and grub-reboot (Ubuntu: apt install grub2-common), or set "commands" in the target`);
-    }
-    const imgStat = await exec(['stat', '-c', '%s', '--', realImage]);
+    const grubTools = (['updateGrub', 'grubReboot', 'grubSetDefault'] as const).map((name) => ({ name, prog: t.commands[name][0]! }));
+    // Independent probes run side by side on the one connection (at most PROBES channels, below
+    // sshd's default MaxSessions 10); their results are judged in a fixed order.
+    const probes = await pool(
+      [
+        () => exec(['test', '-f', kernel]),
+        () => exec(['stat', '-c', '%s', '--', realImage]),
+        () => run(['df', '-P', '-k', '--', B, kernel]),
+        () => run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false }),
+        () => (t.cmdline !== undefined ? Promise.resolve(undefined) : exec(['cat', '/proc/cmdline'], { sudo: false })),
+        () => exec([...t.commands.grubEditenv, 'list']),
+        ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : exec(['env', SBIN_PATH, 'which', g.prog], { sudo: false }))),
+        ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
+        ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
+      ],
+      PROBES,
+    );
+    const [k, imgStat, dfOut, bootIdOut, cmdlineOut, ge] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult];
+    const toolResults = probes.slice(6, 6 + grubTools.length) as ExecResult[];
+    const moduleResults = probes.slice(6 + grubTools.length, 6 + grubTools.length + extraModules.length) as ExecResult[];
+    const acpiResults = probes.slice(6 + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
+    if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
+    extraModules.forEach((m, i) => moduleResults[i]!.code !== 0 && fail(`module ${m.tag}: ${m.path} does not exist on the board`));
+    acpiRemote.forEach((a, i) => acpiResults[i] && acpiResults[i]!.code !== 0 && fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`));
+    grubTools.forEach((g, i) => toolResults[i]!.code !== 0 && fail(`GRUB is not set up on the board: ${g.prog} (${g.name}) not found. acrn-nest needs GRUB 2 with update-grub and grub-reboot (Ubuntu: apt install grub2-common), or set "commands" in the target`));
     prevExists = imgStat.code === 0;
     const existingSize = prevExists ? Number(imgStat.stdout.trim()) || 0 : 0;
-    const df = parseDf((await run(['df', '-P', '-k', '--', B, kernel])).stdout);
+    const df = parseDf(dfOut.stdout);
     const bootDf = df[0];
     if (!bootDf) fail(`cannot read free space of ${B} (df -P gave nothing)`);
     const need = image.length + existingSize + [...acpiLocal.values()].reduce((a, b) => a + b.length, 0) + MARGIN;
     if (bootDf!.availBytes < need) fail(`not enough space in ${B}: ${Math.floor(bootDf!.availBytes / 1024)} KiB free, ${Math.ceil(need / 1024)} KiB needed (new image + previous copy + 1 MiB)`);
-    bootIdBefore = (await run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false })).stdout.trim();
-    const cmdline = t.cmdline ?? defaultCmdline((await exec(['cat', '/proc/cmdline'], { sudo: false })).stdout);
-    const ge = await exec([...t.commands.grubEditenv, 'list']);
+    bootIdBefore = bootIdOut.stdout.trim();
+    const cmdline = t.cmdline ?? defaultCmdline(cmdlineOut?.stdout ?? '');
     if (ge.code === 0) saved = /^saved_entry=(.*)$/m.exec(ge.stdout)?.[1]?.trim() ?? '';
     emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : ''}`, 1);
 
