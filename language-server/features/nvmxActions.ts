@@ -56,9 +56,9 @@ export const nvmxLensFeature: ServerFeature = {
         if (!facts) return [];
         let title: string;
         try {
+          // No step count here: the server may not know the board (the wizard does, and says).
           const s = nvmxStatus(st.text);
-          const done = s.steps.filter((x) => x.satisfied).length;
-          title = s.enabled ? `Nested virtualization: on, ${done}/${s.steps.length} recipe steps satisfied — open the NVMX wizard` : 'Nested virtualization: off — enable with the NVMX wizard…';
+          title = s.enabled ? 'Nested virtualization: on — open the NVMX wizard (recipe checklist)' : 'Nested virtualization: off — enable with the NVMX wizard…';
         } catch {
           return [];
         }
