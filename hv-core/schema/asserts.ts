@@ -578,6 +578,133 @@ function toFindings(reports: Report[], built: Built, fallback: XmlElement, sourc
   return out;
 }
 
+// --- incremental datachecks ------------------------------------------------------------------
+//
+// A datacheck selects elements by name only (no wildcards or sibling axes, checked by a test over
+// ACRN's schemas), so its outcome depends only on the elements whose names it mentions (and their
+// ancestors). Each evaluation records, per assert, a fingerprint of that part of the scenario; an
+// edit that does not change it (another VM's bvt_weight, a comment, white space) reuses the
+// previous outcome instead of running the XPath again.
+
+/** Names the custom function number-of-clos-id-needed reads (ACRN's rdt.get_policy_list). */
+const CLOS_NAMES = ['POLICY', 'VM', 'VCPU', 'TYPE', 'CLOS_MASK', 'CACHE_ALLOCATION', 'CACHE_LEVEL', 'CACHE_ID', 'CDP_ENABLED', 'VCAT_ENABLED', 'vm', 'name', 'virtual_cat_support'];
+const ASSERT_NAMES = new WeakMap<Assertion, Set<string>>();
+
+function namesOf(a: Assertion): Set<string> {
+  let n = ASSERT_NAMES.get(a);
+  if (!n) {
+    n = new Set<string>(['acrn-config']);
+    const all = [a.test, a.acrn?.reportOn ?? '', ...(a.documentation?.match(/\{[^{}]*\}/g) ?? [])].join(' ');
+    for (const m of all.matchAll(/[A-Za-z_][\w.-]*/g)) n.add(m[0]);
+    if (/number-of-clos-id-needed/.test(a.test)) for (const x of CLOS_NAMES) n.add(x);
+    ASSERT_NAMES.set(a, n);
+  }
+  return n;
+}
+
+/** Serialises the parts of `nodes` an assert can see. */
+function fingerprint(nodes: DElement[], names: Set<string>): string {
+  const parts: string[] = [];
+  const walk = (el: DElement): string | undefined => {
+    let inner = '';
+    for (const c of el.childNodes) {
+      if (c.nodeType === 1) {
+        const k = walk(c as DElement);
+        if (k !== undefined) inner += k;
+      }
+    }
+    if (inner === '' && !names.has(el.nodeName)) return undefined;
+    let attrs = '';
+    for (const a of el.attributes) attrs += ` ${a.name}=${JSON.stringify(a.value)}`;
+    let text = '';
+    if (names.has(el.nodeName)) for (const c of el.childNodes) if (c.nodeType === 3) text += (c as slimdom.Text).data;
+    return `<${el.nodeName}${attrs}>${JSON.stringify(text)}${inner}</>`;
+  };
+  for (const n of nodes) parts.push(walk(n) ?? `<${n.nodeName}/>`);
+  return parts.join('');
+}
+
+interface CachedOutcome {
+  fp: string;
+  report: { severity: Severity; message: string; paths: string[]; contextPath: string } | null;
+}
+
+/** Outcomes per (board DOM or 'none', model) and assert; a few fingerprints each. */
+const OUTCOMES = new WeakMap<object, Map<Assertion, CachedOutcome[]>>();
+const OUTCOMES_PER_ASSERT = 4;
+
+/** Finds a DOM element by an lxml-style path under `root`'s document element. */
+function resolveDomPath(root: DElement, p: string): DElement | undefined {
+  const steps = p.split('/').filter((x) => x !== '');
+  if (steps.shift()?.replace(/\[\d+\]$/, '') !== root.nodeName) return undefined;
+  let cur: DElement = root;
+  for (const st of steps) {
+    const m = /^(.*?)(?:\[(\d+)\])?$/.exec(st)!;
+    const same = domChildren(cur).filter((c) => c.nodeName === m[1]);
+    const next = same[m[2] ? Number(m[2]) - 1 : 0];
+    if (!next) return undefined;
+    cur = next;
+  }
+  return cur;
+}
+
+/** Forgets every cached datacheck outcome (bench: measure full evaluations). */
+export function clearDatacheckCache(): void {
+  for (const k of cacheKeys) OUTCOMES.delete(k);
+  cacheKeys.clear();
+}
+const cacheKeys = new Set<object>();
+
+export interface DatacheckStats {
+  evaluated: number;
+  reused: number;
+}
+let lastStats: DatacheckStats = { evaluated: 0, reused: 0 };
+/** How many datachecks the last evaluation ran vs reused (bench and tests). */
+export function lastDatacheckStats(): DatacheckStats {
+  return lastStats;
+}
+
+/** Runs the datachecks over a unified tree, reusing outcomes whose inputs did not change. */
+function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DElement[], cacheKey: object): Report[] {
+  let byAssert = OUTCOMES.get(cacheKey);
+  if (!byAssert) {
+    byAssert = new Map();
+    OUTCOMES.set(cacheKey, byAssert);
+    cacheKeys.add(cacheKey);
+  }
+  const reports: Report[] = [];
+  const stats: DatacheckStats = { evaluated: 0, reused: 0 };
+  for (const a of asserts) {
+    const fp = fingerprint(scenarioNodes, namesOf(a)) + fingerprintAttrs(root);
+    const list = byAssert.get(a) ?? [];
+    const hit = list.find((o) => o.fp === fp);
+    if (hit) {
+      stats.reused++;
+      if (hit.report) {
+        const nodes = hit.report.paths.map((p) => resolveDomPath(root, p)).filter((n): n is DElement => n !== undefined);
+        reports.push({ assert: a, severity: hit.report.severity, message: hit.report.message, nodes, context: resolveDomPath(root, hit.report.contextPath) ?? root });
+      }
+      continue;
+    }
+    stats.evaluated++;
+    const r = runAssert(a, root);
+    const outcome: CachedOutcome = { fp, report: r ? { severity: r.severity, message: r.message, paths: r.nodes.map((n) => domPath(n)), contextPath: domPath(r.context) } : null };
+    list.unshift(outcome);
+    if (list.length > OUTCOMES_PER_ASSERT) list.length = OUTCOMES_PER_ASSERT;
+    byAssert.set(a, list);
+    if (r) reports.push(r);
+  }
+  lastStats = stats;
+  return reports;
+}
+
+function fingerprintAttrs(root: DElement): string {
+  let s = '';
+  for (const a of root.attributes) s += ` ${a.name}=${JSON.stringify(a.value)}`;
+  return s;
+}
+
 /** Evaluates the config.xsd asserts on the elements whose types carry them. */
 export function evaluateAsserts(ctx: AnalysisContext, model: SchemaModel, targets: { element: XmlElement; assert: Assertion }[]): Finding[] {
   const root = ctx.doc.root;
@@ -617,7 +744,7 @@ export function evaluateDatachecks(ctx: AnalysisContext, model: SchemaModel, tre
   if (!board) {
     const s = buildScenario(model, root);
     if (!s) return [];
-    const reports = asserts.map((a) => runAssert(a, s.root)).filter((r): r is Report => r !== undefined);
+    const reports = runDatachecks(asserts, s.root, domChildren(s.root), model);
     return toFindings(reports, s.built, root, 'datacheck');
   }
   const s = buildScenario(model, root);
@@ -644,7 +771,7 @@ export function evaluateDatachecks(ctx: AnalysisContext, model: SchemaModel, tre
       for (const k of scenarioKids) boardRoot.appendChild(k);
     }
     s.built.toSource.set(boardRoot, root);
-    const reports = asserts.map((a) => runAssert(a, boardRoot)).filter((r): r is Report => r !== undefined);
+    const reports = runDatachecks(asserts, boardRoot, scenarioKids, board);
     return toFindings(reports, s.built, root, 'datacheck');
   } finally {
     for (const k of scenarioKids) if (k.parentNode === boardRoot) boardRoot.removeChild(k);

@@ -44,10 +44,17 @@ export function findAcrnTree(explicit: string | undefined, scenarioPath: string 
   return undefined;
 }
 
+const BOARD_SNIFF = new Map<string, { mtimeMs: number; board: boolean }>();
+
 function isBoardXml(file: string): boolean {
   try {
-    const head = readFileSync(file, 'utf8').slice(0, 4096);
-    return /<acrn-config\b[^>]*\bboard=/.test(head) && /<(BIOS_INFO|processors|CPU_PROCESSOR_INFO|BASE_BOARD_INFO|PCI_DEVICE)\b/.test(readFileSync(file, 'utf8').slice(0, 200_000));
+    const mtimeMs = statSync(file).mtimeMs;
+    const hit = BOARD_SNIFF.get(file);
+    if (hit && hit.mtimeMs === mtimeMs) return hit.board;
+    const text = readFileSync(file, 'utf8');
+    const board = /<acrn-config\b[^>]*\bboard=/.test(text.slice(0, 4096)) && /<(BIOS_INFO|processors|CPU_PROCESSOR_INFO|BASE_BOARD_INFO|PCI_DEVICE)\b/.test(text.slice(0, 200_000));
+    BOARD_SNIFF.set(file, { mtimeMs, board });
+    return board;
   } catch {
     return false;
   }

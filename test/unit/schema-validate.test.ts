@@ -6,6 +6,7 @@ import { acrnTree, hasAcrnData } from './helpers';
 import { analyzeText } from '../../hv-core/scenario/analyze';
 import type { Finding } from '../../hv-core/findings';
 import { parseXml } from '../../hv-core/xml/parser';
+import { lastDatacheckStats } from '../../hv-core/schema/asserts';
 
 const skip = !hasAcrnData() && 'needs ../shared/acrn-data';
 const V33 = acrnTree('v3.3');
@@ -161,4 +162,21 @@ test('v2 config.xsd asserts (XSD 1.1) are evaluated on their elements', { skip }
   const f = only(lint(text, { tree: acrnTree('v2.6'), board: false }), 'assert/config#2');
   assert.equal(text.slice(f.start, f.end), 'FEATURES');
   assert.equal(f.severity, 'error');
+});
+
+test('datachecks re-evaluate only what an edit can affect, with the same outcome', { skip }, () => {
+  const base = v33();
+  lint(base);
+  const reused = lint(base.replace('Linux_bzImage', 'Linux_bzImage2'));
+  assert.deepEqual(reused, []);
+  assert.equal(lastDatacheckStats().evaluated, 0, 'kern_mod is read by no datacheck');
+  const cpu = lint(v33(['<pcpu_id>1</pcpu_id>', '<pcpu_id>62</pcpu_id>']));
+  const stats = lastDatacheckStats();
+  assert.ok(stats.evaluated > 0 && stats.reused > 0, JSON.stringify(stats));
+  assert.equal(only(cpu, 'datacheck/cpu_assignment#1').severity, 'warning');
+  // the same failing document again: the outcome comes from the cache, mapped onto this text
+  const again = v33(['<pcpu_id>1</pcpu_id>', '<pcpu_id>62</pcpu_id>']).replace('<acrn-config', '<!-- moved -->\n<acrn-config');
+  const f = only(lint(again), 'datacheck/cpu_assignment#1');
+  assert.equal(lastDatacheckStats().evaluated, 0);
+  assert.equal(again.slice(f.start, f.end), 'pcpu_id');
 });
