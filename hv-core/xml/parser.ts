@@ -112,7 +112,11 @@ class Parser {
 
   private error(start: number, end: number, code: string, message: string): void {
     if (this.errors.length >= this.maxErrors) return;
-    this.errors.push({ start, end: Math.max(start, end), code, message });
+    // Never point past the end of the text (an error found at EOF covers the last character).
+    const n = this.s.length;
+    const s0 = Math.min(start, n);
+    const e0 = Math.min(Math.max(s0, end), n);
+    this.errors.push({ start: s0 === n && n > 0 && e0 === s0 ? n - 1 : s0, end: e0, code, message });
   }
 
   private firstNonSpace(): number {

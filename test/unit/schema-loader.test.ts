@@ -110,3 +110,12 @@ test('tree and board discovery walks up from the scenario file', { skip }, () =>
   const choice = schemaFor({ uri: `file://${scenario}` })!;
   assert.equal(choice.tree, tree);
 });
+
+test('datachecks select by element name only (what the incremental re-evaluation relies on)', { skip }, () => {
+  for (const tag of ['v2.5', 'v2.6', 'v2.7', 'v3.0', 'v3.3'] as const) {
+    for (const a of loadSchema(acrnTree(tag)).datachecks) {
+      const all = [a.test, a.acrn?.reportOn ?? '', ...(a.documentation?.match(/\{[^{}]*\}/g) ?? [])].join(' ');
+      assert.doesNotMatch(all, /\/\*|::\*|\*\[|node\(\)|\.\.|parent::|preceding|following|position\(|last\(\)|local-name|\bname\(\)/, `${tag} ${a.id}`);
+    }
+  }
+});
