@@ -22,7 +22,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -49,8 +50,11 @@ function tracer(name: string): (step: string) => void {
   };
 }
 
-/** Default bound for a single wait (a selector, an output line). Tests stay under ~60 s. */
-export const WAIT_MS = 30_000;
+/**
+ * Default bound for a single wait (a selector, an output line); `ACRN_NEST_E2E_WAIT_MS` overrides
+ * it. Loading the workbench gets twice as long. On an idle machine every wait takes a few seconds.
+ */
+export const WAIT_MS = Number(process.env.ACRN_NEST_E2E_WAIT_MS) || 45_000;
 
 /** Is the e2e environment installed (code-server + Chromium)? Tests fail with this message when not. */
 export function missingPrerequisite(): string | undefined {
@@ -97,6 +101,32 @@ export function packageVsix(options: { force?: boolean } = {}): string {
   }
   packaged = VSIX;
   return VSIX;
+}
+
+/** Entry names of a zip file, read from its central directory (no zip64: a VSIX is small). */
+export function zipEntries(zip: Buffer): string[] {
+  const EOCD = 0x06054b50;
+  const CDH = 0x02014b50;
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a zip file: no end-of-central-directory record');
+  const count = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(p) !== CDH) throw new Error(`corrupt central directory at ${p}`);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    names.push(zip.toString('utf8', p + 46, p + 46 + nameLen));
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +192,12 @@ export interface CodeServer {
   problems(): Promise<string>;
   /** Waits until the Problems panel text matches; returns that text. */
   waitForProblems(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Types `text` into the Problems panel's filter box ("" clears it). The Problems list is
+   * virtualized: only rows that fit on screen are in the DOM, so filter to what you check (a
+   * message fragment, or a file's base name, which shows all of that file's problems).
+   */
+  filterProblems(text: string): Promise<void>;
   /** The status bar's text. */
   statusBar(): Promise<string>;
   /** Waits until the status bar text matches; returns that text. */
@@ -226,10 +262,45 @@ function waitForOutput(child: ChildProcess, out: { text: string }, pattern: RegE
 
 /** Installs a VSIX into an extensions dir with code-server's own CLI. */
 export function installVsix(vsix: string, extensionsDir: string, userDataDir: string): void {
-  const r = spawnSync(CODE_SERVER, ['--config', path.join(userDataDir, 'config.yaml'), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', timeout: 60_000 });
+  mkdirSync(userDataDir, { recursive: true });
+  const r = spawnSync(CODE_SERVER, ['--config', path.join(userDataDir, 'config.yaml'), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr)) {
     throw new Error(`code-server --install-extension ${vsix} failed (status ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   }
+}
+
+/**
+ * Installs `vsix` into `extensionsDir`. The real install (code-server --install-extension) runs
+ * once per VSIX content, into .e2e/extensions-cache/<sha1>; every session gets a copy of that.
+ */
+function installCached(vsix: string, extensionsDir: string): void {
+  const hash = createHash('sha1').update(readFileSync(vsix)).digest('hex').slice(0, 16);
+  const cacheRoot = path.join(REPO, '.e2e', 'extensions-cache');
+  const cached = path.join(cacheRoot, hash);
+  if (!existsSync(path.join(cached, '.complete'))) {
+    const tmp = `${cached}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    installVsix(vsix, path.join(tmp, 'extensions'), path.join(tmp, 'user-data'));
+    writeFileSync(path.join(tmp, '.complete'), vsix);
+    try {
+      renameSync(tmp, cached);
+    } catch {
+      // Another test process won the race; its copy is the same VSIX.
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(path.join(cached, '.complete'))) throw new Error(`could not cache the installed VSIX in ${cached}`);
+    }
+    for (const old of readdirSync(cacheRoot)) {
+      // Older VSIXes' installs, once no test started from them in the last 10 minutes.
+      const p = path.join(cacheRoot, old);
+      if (old !== hash && !old.includes('.tmp-') && Date.now() - statSync(p).mtimeMs > 10 * 60_000) rmSync(p, { recursive: true, force: true });
+    }
+  }
+  const source = path.join(cached, 'extensions');
+  cpSync(source, extensionsDir, { recursive: true });
+  const now = new Date();
+  utimesSync(cached, now, now); // in use: not pruned for the next 10 minutes
+  const manifest = path.join(extensionsDir, 'extensions.json');
+  if (existsSync(manifest)) writeFileSync(manifest, readFileSync(manifest, 'utf8').split(source).join(extensionsDir));
 }
 
 /** Starts code-server on a free loopback port with the VSIX installed, and opens the workspace in Chromium. */
@@ -275,7 +346,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
 
   const vsix = options.vsix === undefined ? packageVsix() : options.vsix;
   trace('packaged');
-  if (vsix) installVsix(vsix, extensionsDir, userDataDir);
+  if (vsix) installCached(vsix, extensionsDir);
   trace('VSIX installed');
 
   const args = [
@@ -366,8 +437,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     browser = await launching;
     trace('Chromium launched');
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
-    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WAIT_MS });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WAIT_MS });
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 2 * WAIT_MS });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 2 * WAIT_MS });
     trace('workbench visible');
     // The Explorer is the default view of a folder; wait until it lists the workspace.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: WAIT_MS });
@@ -413,6 +484,14 @@ function makeHandle(p: HandleParts): CodeServer {
     if (await panel.isVisible()) return;
     await page.keyboard.press('Control+Shift+M');
     await panel.waitFor({ state: 'visible', timeout: WAIT_MS });
+  };
+
+  const filterProblems = async (text: string): Promise<void> => {
+    await openProblems();
+    const input = page.locator('#workbench\\.parts\\.panel .viewpane-filter input').first();
+    await input.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await input.fill(text);
+    trace(`Problems filter: "${text}"`);
   };
 
   const openFile = async (relPath: string): Promise<void> => {
@@ -500,6 +579,7 @@ function makeHandle(p: HandleParts): CodeServer {
       await openProblems();
       return waitForText('.markers-panel', pattern, timeoutMs);
     },
+    filterProblems,
     statusBar: () => page.locator('#workbench\\.parts\\.statusbar').innerText(),
     waitForStatusBar: (pattern, timeoutMs) => waitForText('#workbench\\.parts\\.statusbar', pattern, timeoutMs),
     runCommand,

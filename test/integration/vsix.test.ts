@@ -5,33 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { packageVsix } from '../e2e/harness';
-
-/** Entry names of a zip file, read from its central directory (no zip64: a VSIX is small). */
-export function zipEntries(zip: Buffer): string[] {
-  const EOCD = 0x06054b50;
-  const CDH = 0x02014b50;
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === EOCD) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('not a zip file: no end-of-central-directory record');
-  const count = zip.readUInt16LE(eocd + 10);
-  let p = zip.readUInt32LE(eocd + 16);
-  const names: string[] = [];
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(p) !== CDH) throw new Error(`corrupt central directory at ${p}`);
-    const nameLen = zip.readUInt16LE(p + 28);
-    const extraLen = zip.readUInt16LE(p + 30);
-    const commentLen = zip.readUInt16LE(p + 32);
-    names.push(zip.toString('utf8', p + 46, p + 46 + nameLen));
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return names;
-}
+import { packageVsix, zipEntries } from '../e2e/harness';
 
 test('the VSIX holds the four bundles and the manifest, nothing else of the tree', { timeout: 180_000 }, () => {
   const vsix = packageVsix();
