@@ -336,7 +336,9 @@ export class SshConnection {
       };
       const off = abortable(opts.signal, 'connect', () => done(new AbortedError(`connecting to ${label}`)));
       client.once('ready', () => done());
-      client.once('error', (e: Error & { level?: string; code?: string }) => {
+      // A permanent listener: ssh2 may emit more than one error (e.g. while tearing down), and an
+      // unhandled 'error' event would crash the process.
+      client.on('error', (e: Error & { level?: string; code?: string }) => {
         if (hostKeyError) return done(hostKeyError);
         if (e.level === 'client-authentication') return done(new ConnectError(label, `authentication failed for user "${target.user}" (tried ${keys.length} key file(s)${agent ? ' and the SSH agent' : ''})`, e));
         if (e.level === 'client-timeout') return done(new ConnectError(label, `no SSH handshake within ${Math.round((cfg.readyTimeout ?? 0) / 1000)} s`, e));

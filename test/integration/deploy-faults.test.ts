@@ -18,7 +18,7 @@ import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
 import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
 import { deploy, DeployError } from '../../hv-core/deploy';
-import { parseTarget, resolveTarget } from '../../hv-core/target';
+import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
 import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
 import { removeDir } from './sshd';
@@ -209,3 +209,19 @@ async function consoleExchange(port: number, command: string): Promise<string> {
     s.on('error', reject);
   });
 }
+
+test('a peer that drops the TCP connection before the handshake gives a ConnectError, never an unhandled error', async () => {
+  const srv = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-drop-'));
+  const keys = utils.generateKeyPairSync('ed25519');
+  writeFileSync(path.join(dir, 'id'), keys.private, { mode: 0o600 });
+  const t = resolveTarget(parseTarget({ host: '127.0.0.1', port, user: 'acrn', identityFile: path.join(dir, 'id'), knownHostsFile: path.join(dir, 'kh') }), { sshConfigText: '', homeDir: dir });
+  try {
+    for (let i = 0; i < 5; i++) await assert.rejects(SshConnection.connect(t, { agent: false, readyTimeoutMs: 3000 }), (e: unknown) => e instanceof ConnectError && e.message.includes(`127.0.0.1:${port}`));
+  } finally {
+    srv.close();
+    removeDir(dir);
+  }
+});
