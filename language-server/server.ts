@@ -6,6 +6,8 @@ import type { Connection, TextDocumentChangeEvent } from 'vscode-languageserver/
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache } from './documents.js';
+import { loadBoard } from '../hv-core/schema/asserts.js';
+import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
 import type { DocumentInfo, ServerSettings } from './protocol.js';
 import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest } from './protocol.js';
@@ -18,7 +20,9 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let settings: ServerSettings = { ...DEFAULT_SERVER_SETTINGS };
   let supportsConfiguration = false;
-  const cache = new AnalysisCache(() => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined }));
+  // acrnNest.boardFile reaches every checker as options.board (parsed once, cached by path + mtime);
+  // without it the checkers find the board from the scenario (board= in the tree, siblings).
+  const cache = new AnalysisCache(() => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }));
   const timers = new Map<string, NodeJS.Timeout>();
 
   const log = (msg: string, e?: unknown): void => {
@@ -43,6 +47,7 @@ export function startServer(connection: Connection): void {
     guard,
     revalidateAll: () => {
       cache.invalidateAll();
+      forgetBoard();
       for (const d of documents.all()) schedule(d.uri, 0);
     },
   };

@@ -6,6 +6,8 @@
 import type { Finding } from '../findings.js';
 import type { AnalysisContext } from '../scenario/analyze.js';
 import { evaluateAsserts, evaluateDatachecks } from './asserts.js';
+// Registers the bundled v2.6/v3.3 models as schemaFor()'s fallback (no ACRN tree known).
+import './bundled/index.js';
 import { schemaFor } from './index.js';
 import { validateStructure } from './validate.js';
 
