@@ -204,8 +204,16 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     const img = fakeImage(64 * 1024);
     const local = path.join(dir, `local ';$(touch CANARY-local)'.bin`);
     writeFileSync(local, img);
-    await deploy({ target: t, image: local, noReboot: true, connect: { agent: false } });
+    // A scenario whose file name and VM name are hostile too (v2.7 has no pre-launched VM modules to configure).
+    let scenario: string | undefined;
+    if (hasAcrnData()) {
+      const text = loadFile(path.join(ACRN_DATA, 'v2.7/misc/config_tools/data/cfl-k700-i7/shared.xml')).text.replace(/<name>[^<]*<\/name>/, `<name>vm'; $(touch ${canary}-vm) &amp; "x"</name>`);
+      scenario = path.join(dir, `scen ';$(touch CANARY-scen)'.xml`);
+      writeFileSync(scenario, text);
+    }
+    await deploy({ target: t, image: local, ...(scenario ? { scenario } : {}), noReboot: true, connect: { agent: false } });
     assert.equal(sha(readFileSync(path.join(bootDir, imageName))), sha(img));
+    if (scenario) assert.equal(sha(readFileSync(path.join(bootDir, `${imageName}.scenario.xml`))), sha(readFileSync(scenario)));
     const script = readFileSync(path.join(board.grubDir, `41_acrn nest;$(touch CANARY-g)`), 'utf8');
     assert.ok(readFileSync(board.grubCfg, 'utf8').includes('--id acrn-nest {'));
     assert.ok(script.includes(`nuc'\\''; $(touch ${canary}-name)`), script);
