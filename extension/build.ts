@@ -27,6 +27,9 @@ import { connectOptions, pickTarget, SudoPasswords } from './targets.js';
 import { AcrnTaskProvider, TASK_TYPE } from './tasks.js';
 
 export const DIAGNOSTICS_NAME = 'acrn-nest-build';
+
+/** The user dismissed a picker or a prompt: the run ends quietly as cancelled. */
+class CancelledByUser extends Error {}
 export type Action = 'build' | 'deploy' | 'buildAndDeploy';
 
 /** Where a run's output goes: the output channel, or a task's pseudoterminal. */
@@ -212,7 +215,7 @@ export class BuildController implements vscode.Disposable {
 
   private async deployTo(req: RunRequest, scenario: string | undefined, image: string): Promise<DeployResult> {
     const target = await pickTarget(req.target, 'deploying');
-    if (!target) throw new DeployError('check', 'no target', 'cancelled');
+    if (!target) throw new CancelledByUser();
     const attempt = async (): Promise<DeployResult> =>
       deploy({
         target,
@@ -270,6 +273,7 @@ export class BuildController implements vscode.Disposable {
       r.sink.line(`acrn-nest: deployed ${dep.imagePath} (sha256 ${dep.sha256.slice(0, 16)}…) to ${dep.target}${dep.rebooted ? `, rebooted, ACRN running${dep.defaultSet ? ', now the default entry' : ''}` : ' (no reboot)'}`);
       return { ok: true, build, deploy: dep };
     } catch (e) {
+      if (e instanceof CancelledByUser) return { ok: false, cancelled: true };
       logError(this.ctx.log, ACTION_TITLES[req.action], e);
       if (e instanceof BuildError) return { ok: false, cancelled: e.code === 'build/cancelled', failure: { step: `build (${e.step})`, message: e.message, hint: e.hint, code: e.code } };
       if (e instanceof DeployError) {

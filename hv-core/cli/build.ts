@@ -24,7 +24,7 @@ export const buildCommand: CliCommand = {
   name: 'build',
   summary: 'build the ACRN hypervisor (acrn.bin) for a scenario and board',
   usage:
-    'acrn-nest build --acrn-tree DIR --board FILE --scenario FILE [--build-host TARGET_FILE [--trust-host-key SHA256:...]] [--force] [--clean] [--python PATH] [--jobs N] [--make-var VAR=VALUE]... [--no-preflight]',
+    'acrn-nest build --acrn-tree DIR --board FILE --scenario FILE [--build-host TARGET_FILE [--trust-host-key SHA256:...|--accept-new-host-key]] [--force] [--clean] [--python PATH] [--jobs N] [--make-var VAR=VALUE]... [--no-preflight]',
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -35,6 +35,7 @@ export const buildCommand: CliCommand = {
         scenario: { type: 'string' },
         'build-host': { type: 'string' },
         'trust-host-key': { type: 'string' },
+        'accept-new-host-key': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         clean: { type: 'boolean', default: false },
         python: { type: 'string' },
@@ -52,7 +53,7 @@ export const buildCommand: CliCommand = {
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, not '${values.jobs}'`);
     }
     const remote = values['build-host'];
-    if (values['trust-host-key'] && !remote) throw new UsageError('--trust-host-key only applies with --build-host');
+    if ((values['trust-host-key'] || values['accept-new-host-key']) && !remote) throw new UsageError('--trust-host-key / --accept-new-host-key only apply with --build-host');
     if (values.python && remote) throw new UsageError('--python applies to local builds only (the build host uses its own python3)');
     const abs = (p: string): string => path.resolve(io.cwd, p);
 
@@ -64,12 +65,12 @@ export const buildCommand: CliCommand = {
       const conn = await SshConnection.connect(target, {
         signal: io.signal,
         onUnknownHostKey: (info) => {
-          if (trust && trust === info.fingerprint) {
-            io.err(`acrn-nest build: trusting ${info.host}:${info.port} ${info.keyType} ${info.fingerprint} (--trust-host-key); recorded in ${info.knownHostsFile}`);
+          if ((trust && trust === info.fingerprint) || (!trust && values['accept-new-host-key'])) {
+            io.err(`acrn-nest build: trusting ${info.host}:${info.port} ${info.keyType} ${info.fingerprint} (${trust ? '--trust-host-key' : '--accept-new-host-key'}); recorded in ${info.knownHostsFile}`);
             return true;
           }
           io.err(`acrn-nest build: the host key of ${info.host}:${info.port} is unknown: ${info.keyType} ${info.fingerprint}`);
-          io.err(`  compare it with the build host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with --trust-host-key ${info.fingerprint}`);
+          io.err(`  compare it with the build host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then run again with --trust-host-key ${info.fingerprint} (or --accept-new-host-key)`);
           return false;
         },
       });

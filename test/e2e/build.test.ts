@@ -5,9 +5,11 @@
  * scenario lines they concern.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { utils } from 'ssh2';
+import { BoardSimulator } from '../../hv-core/sim/board-simulator';
 import { packageVsix, REPO, startCodeServer, writeWorkspace } from './harness';
 
 const SCENARIO = `<?xml version="1.0" encoding="utf-8"?>
@@ -40,22 +42,22 @@ before(() => {
   packageVsix();
 });
 
-test('Build: ACRN validator findings in the Problems panel at the scenario line', { timeout: 150_000 }, async (t) => {
-  const workspace = writeWorkspace('build', {
-    'scenarios/nested.xml': SCENARIO,
+/** A workspace with the fake ACRN tree, a board, the scenario; PATH stand-ins for tools it does not use. */
+function buildWorkspace(name: string, scenario: string): { workspace: string; env: Record<string, string>; settings: Record<string, unknown> } {
+  const workspace = writeWorkspace(name, {
+    'scenarios/nested.xml': scenario,
     'boards/fake.xml': '<acrn-config board="fake">\n  <BIOS_INFO>fake</BIOS_INFO>\n  <processors/>\n</acrn-config>\n',
   });
   cpSync(path.join(REPO, 'test', 'fixtures', 'fake-acrn-tree'), path.join(workspace, 'acrn'), { recursive: true });
   // Stand-ins for the prerequisites the fake tree does not use (a CI machine has no iasl).
   const bin = path.join(workspace, '.bin');
   mkdirSync(bin);
-  for (const [name, body] of Object.entries({ iasl: 'echo "ASL+ Optimizing Compiler/Disassembler version 20200925"', xsltproc: 'echo xsltproc', xmllint: 'echo xmllint', cc: 'echo 12.2.0' })) {
-    writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(path.join(bin, name), 0o755);
+  for (const [tool, body] of Object.entries({ iasl: 'echo "ASL+ Optimizing Compiler/Disassembler version 20200925"', xsltproc: 'echo xsltproc', xmllint: 'echo xmllint', cc: 'echo 12.2.0' })) {
+    writeFileSync(path.join(bin, tool), `#!/bin/sh\n${body}\n`);
+    chmodSync(path.join(bin, tool), 0o755);
   }
-  const cs = await startCodeServer({
+  return {
     workspace,
-    name: 'build',
     env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` },
     settings: {
       'acrnNest.acrnTree': path.join(workspace, 'acrn'),
@@ -63,7 +65,12 @@ test('Build: ACRN validator findings in the Problems panel at the scenario line'
       'acrnNest.build.python': '/usr/bin/python3',
       'acrnNest.build.jobs': 1,
     },
-  });
+  };
+}
+
+test('Build: ACRN validator findings in the Problems panel at the scenario line', { timeout: 150_000 }, async (t) => {
+  const { workspace, env, settings } = buildWorkspace('build', SCENARIO);
+  const cs = await startCodeServer({ workspace, name: 'build', env, settings });
   t.after(() => cs.stop());
 
   await cs.openFile('scenarios/nested.xml');
@@ -78,4 +85,44 @@ test('Build: ACRN validator findings in the Problems panel at the scenario line'
   await cs.screenshot('build-validator-problems');
   // The failure notification names the step.
   await cs.waitForText('.notifications-toasts', /Build failed at build \(validate\): ACRN's validator rejected the scenario: 2 error\(s\)/, 30_000);
+});
+
+test('Build and Deploy to the board simulator: modal host-key trust, five steps, ACRN running', { timeout: 180_000 }, async (t) => {
+  const good = SCENARIO.replace('SCHED_FOO', 'SCHED_NOOP')
+    .replace('<lapic_passthrough>y</lapic_passthrough>', '<nested_virtualization_support>y</nested_virtualization_support>\n    <os_config>\n      <kern_mod>Linux_bzImage</kern_mod>\n    </os_config>');
+  const { workspace, env, settings } = buildWorkspace('deploy', good);
+  const keys = utils.generateKeyPairSync('ed25519');
+  const key = path.join(workspace, '.ssh-id');
+  writeFileSync(key, keys.private, { mode: 0o600 });
+  const sim = await BoardSimulator.start({ dir: path.join(workspace, '.board'), authorizedKeys: [keys.public], rebootDelayMs: 300, consolePort: false });
+  t.after(() => sim.stop());
+  const knownHosts = path.join(workspace, '.known_hosts');
+  const cs = await startCodeServer({
+    workspace,
+    name: 'build-deploy',
+    env,
+    settings: {
+      ...settings,
+      'acrnNest.targets': [{ name: 'sim', host: '127.0.0.1', port: sim.port, user: 'acrn', identityFile: key, knownHostsFile: knownHosts }],
+      'acrnNest.defaultTarget': 'sim',
+    },
+  });
+  t.after(() => cs.stop());
+
+  await cs.openFile('scenarios/nested.xml');
+  await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
+  await cs.runCommand('acrn-nest: Build and Deploy');
+  // The unknown host key: a modal naming the host and the SHA256 fingerprint.
+  const dialog = cs.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+  const text = await dialog.innerText();
+  assert.match(text, new RegExp(`host key of 127\\.0\\.0\\.1:${sim.port} is not known`));
+  assert.ok(text.includes(sim.hostFingerprint), text);
+  assert.equal(existsSync(knownHosts), false, 'nothing recorded before the user agrees');
+  await cs.screenshot('build-deploy-host-key');
+  await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+  await cs.waitForText('.notifications-toasts', /Build and Deploy: deployed to sim/, 90_000);
+  assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sim.port} ssh-ed25519 `));
+  assert.equal(sim.grubEnv().saved_entry, 'acrn-nest', 'the new entry became the default after ACRN came up');
+  await cs.screenshot('build-deploy-done');
 });
