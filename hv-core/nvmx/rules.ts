@@ -84,7 +84,7 @@ export function checkNvmx(ctx: AnalysisContext): Finding[] {
   if (!f) return [];
   const out = new Out(f);
   if (f.family === 'v2') rulesV2(out, f);
-  else rulesV3(out, f);
+  else rulesV3(out, f, !!ctx.options.acrnTree);
   sharingRule(out, f);
   return out.findings;
 }
@@ -194,7 +194,7 @@ function proposeServicePcpus(f: ScenarioFacts): number[] {
   return free.length ? free : sameCoreType(f, f.boardPcpus.filter((c) => c !== 0 && !pre.has(c)));
 }
 
-function rulesV3(out: Out, f: ScenarioFacts): void {
+function rulesV3(out: Out, f: ScenarioFacts, acrnTreeKnown: boolean): void {
   const svm = f.service;
   for (const vm of f.vms) {
     const n = child(vm.el, 'nested_virtualization_support');
@@ -206,7 +206,9 @@ function rulesV3(out: Out, f: ScenarioFacts): void {
   const nested = serviceNested(f);
   const lapicEl = child(svm.el, 'lapic_passthrough');
   const nestedEl = child(svm.el, 'nested_virtualization_support');
-  if (serviceLapicPt(f) && !nested && lapicEl) {
+  // ACRN's own datacheck (rdt_support.xsd) says the same on the same element; when an ACRN tree
+  // is configured the schema layer evaluates it, so stay silent there (no duplicate noise).
+  if (serviceLapicPt(f) && !nested && lapicEl && !acrnTreeKnown) {
     out.add('nvmx/lapic-needs-nested', 'error', valueRange(f.text, lapicEl), `LAPIC passthrough on the Service VM needs nested_virtualization_support=y: ACRN allows it only for nested virtualization (${RECIPE.constraints})`, [
       out.fix('Enable nested_virtualization_support on the Service VM', (b) => b.ensure(svm.el, 'nested_virtualization_support', 'y', 'nested')),
       { title: 'Set lapic_passthrough to n', edits: [setValueEdit(f.text, lapicEl, 'n')] },
@@ -235,6 +237,8 @@ function sharingRule(out: Out, f: ScenarioFacts): void {
     const vm = f.vms.find((v) => v.id === s.id)!;
     for (const c of s.conflicts) {
       const other = c.other;
+      // Without SCHED_NOOP (its own finding) only the Service VM's pCPUs matter to the recipe.
+      if (!noop && other.kind !== 'service') continue;
       const otherName = other.kind === 'service' ? `the Service VM (${other.label})` : other.label;
       const recipeNote = s.namedByRecipe && other.kind === 'service' ? ` The recipe says: delete the ${vm.typeValue} VMs that may share pCPUs with the Service VM, or re-pin them to free pCPUs.` : '';
       const otherEl = other.pcpus.find((p) => p.id === c.pcpu)?.el;

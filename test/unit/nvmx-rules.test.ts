@@ -214,3 +214,14 @@ test('service-vm-pcpu0 proposes free pCPUs from the board (CPU_PROCESSOR_INFO / 
   const release = bad.replace('<RELEASE>n</RELEASE>', '<RELEASE>y</RELEASE>');
   assert.equal(nvmx(release).filter((x) => x.code === 'nvmx/service-vm-pcpu0').length, 0);
 });
+
+test('no duplicate noise: lapic-needs-nested defers to ACRN\'s datacheck when an ACRN tree is known; without SCHED_NOOP only sharing with the Service VM is reported', () => {
+  const bad = V3_OK.replace('<nested_virtualization_support>y', '<nested_virtualization_support>n');
+  const doc = parseXml(bad);
+  const withTree = checkNvmx({ text: bad, doc, dialect: detectDialect(doc)!, lines: new LineIndex(bad), options: { board: BOARD, acrnTree: '/some/acrn' } });
+  assert.equal(withTree.filter((f) => f.code === 'nvmx/lapic-needs-nested').length, 0);
+  // NVMX on, scheduler not NOOP: two post-launched VMs sharing pCPU 3 with each other are not the recipe's concern (the scheduler finding is).
+  const two = V2_OK.replace('SCHED_NOOP', 'SCHED_BVT').replace('</acrn-config>', '  <vm id="2">\n    <vm_type>POST_STD_VM</vm_type>\n    <cpu_affinity>\n      <pcpu_id>3</pcpu_id>\n    </cpu_affinity>\n  </vm>\n</acrn-config>');
+  assert.deepEqual(codes(nvmx(two)), ['nvmx/sched-noop']);
+  assert.ok(codes(nvmx(two.replace('SCHED_BVT', 'SCHED_NOOP'))).includes('nvmx/pcpu-shared'));
+});
