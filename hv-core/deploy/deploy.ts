@@ -248,6 +248,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
   let bootIdBefore = '';
   let saved: string | undefined;
+  let editenvOk = false;
   let prevExists = false;
   let rebooted = false;
   let bootIdAfter: string | undefined;
@@ -309,8 +310,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (bootDf!.availBytes < need) fail(`not enough space in ${B}: ${Math.floor(bootDf!.availBytes / 1024)} KiB free, ${Math.ceil(need / 1024)} KiB needed (new image + previous copy + 1 MiB)`);
     bootIdBefore = bootIdOut.stdout.trim();
     const cmdline = t.cmdline ?? defaultCmdline(cmdlineOut?.stdout ?? '');
-    if (ge.code === 0) saved = /^saved_entry=(.*)$/m.exec(ge.stdout)?.[1]?.trim() ?? '';
-    emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : ''}`, 1);
+    const savedOf = (env: string): string => /^saved_entry=(.*)$/m.exec(env)?.[1]?.trim() ?? '';
+    if (ge.code === 0) {
+      editenvOk = true;
+      saved = savedOf(ge.stdout);
+    } else {
+      const env = await exec(['cat', '/boot/grub/grubenv'], { sudo: false });
+      if (env.code === 0) saved = savedOf(env.stdout);
+    }
+    emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : `; GRUB's saved default could not be read (${t.commands.grubEditenv.join(' ')} list failed)`}`, 1);
 
     // ---- 2 upload
     step = 'upload';
@@ -353,7 +361,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     await run(['mv', '-f', '--', tmpGrub, grubFile]);
     emit('grub', 'progress', `running ${t.commands.updateGrub.join(' ')}`, 0.4);
     await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });
-    if (prevAvailable && (saved === ENTRY_ID || saved === undefined)) {
+    if (prevAvailable && saved === ENTRY_ID) {
       // The default boots the image we are about to replace: point it at the kept copy first.
       await run([...t.commands.grubSetDefault, ENTRY_PREV_ID]);
       saved = ENTRY_PREV_ID;
@@ -366,7 +374,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     // ---- 4 reboot
     step = 'reboot';
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
-    if (saved !== undefined) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
+    if (editenvOk) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
@@ -422,7 +430,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (hsm.code !== 0) {
       fail(`the board came back without ACRN (no /dev/acrn_hsm): the new hypervisor did not boot and GRUB fell back to the default entry${saved ? ` "${saved}"` : ''}. The default entry was not changed`);
     }
-    if (saved !== undefined) {
+    if (editenvOk) {
       const env = await exec([...t.commands.grubEditenv, 'list']);
       const booted = /^acrn_nest_entry=(.*)$/m.exec(env.stdout)?.[1]?.trim();
       if (booted !== undefined && booted !== ENTRY_ID) fail(`the board booted "${booted}" instead of "${ENTRY_ID}": the new hypervisor did not start and GRUB fell back to the default entry. The default entry was not changed`);

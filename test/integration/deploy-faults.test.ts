@@ -17,7 +17,8 @@ import { utils } from 'ssh2';
 import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
 import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
-import { deploy, DeployError } from '../../hv-core/deploy';
+import { deploy, DeployError, scenarioInfo } from '../../hv-core/deploy';
+import { loadFile } from '../../hv-core/files';
 import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
 import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
@@ -103,7 +104,13 @@ describe('deploy through the board simulator', () => {
     // Hypervisor console (raw TCP, like ser2net): vm_list from the deployed scenario.
     const out = await consoleExchange(sim.consolePort, 'vm_list');
     assert.match(out, /ACRN:\\>/);
-    if (scenario) assert.match(out, /ACRN_Service_VM|SERVICE_VM|Service/i, out);
+    if (scenario) {
+      const info = scenarioInfo(loadFile(scenario).text);
+      const running = info.vms.filter((v) => v.kind !== 'post');
+      assert.ok(running.length > 0);
+      for (const v of running) assert.match(out, new RegExp(`\\s${v.id}\\s+${v.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+Running`), out);
+      for (const v of info.vms.filter((x) => x.kind === 'post')) assert.ok(!out.includes(` ${v.name} `), `post-launched ${v.name} is not running`);
+    }
   });
 
   test('bad image: the board falls back to the previous image, the default is unchanged, the error names step 5', async () => {
