@@ -631,7 +631,7 @@ interface CachedOutcome {
 
 /** Outcomes per (board DOM or 'none', model) and assert; a few fingerprints each. */
 const OUTCOMES = new WeakMap<object, Map<Assertion, CachedOutcome[]>>();
-const OUTCOMES_PER_ASSERT = 4;
+const OUTCOMES_PER_ASSERT = 32;
 
 /** Finds a DOM element by an lxml-style path under `root`'s document element. */
 function resolveDomPath(root: DElement, p: string): DElement | undefined {
@@ -666,7 +666,24 @@ export function lastDatacheckStats(): DatacheckStats {
 }
 
 /** Runs the datachecks over a unified tree, reusing outcomes whose inputs did not change. */
-function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DElement[], cacheKey: object): Report[] {
+const NOT_BY_NAME = /\/\*|::\*|\*\[|node\(\)|\.\.|parent::|preceding|following|position\(|last\(\)|local-name|\bname\(\)/;
+const CACHEABLE = new WeakMap<Assertion, boolean>();
+
+/** Whether an assert selects by name only, so its outcome can be keyed on a fingerprint. */
+function cacheable(a: Assertion): boolean {
+  let c = CACHEABLE.get(a);
+  if (c === undefined) {
+    c = !NOT_BY_NAME.test([a.test, a.acrn?.reportOn ?? '', ...(a.documentation?.match(/\{[^{}]*\}/g) ?? [])].join(' '));
+    CACHEABLE.set(a, c);
+  }
+  return c;
+}
+
+/**
+ * Runs asserts (each with its context node) over a tree, reusing outcomes whose inputs did not
+ * change: the fingerprint of the elements the assert names, plus the context node's path.
+ */
+function runCached(items: { a: Assertion; context: DElement }[], root: DElement, scenarioNodes: DElement[], cacheKey: object): Report[] {
   let byAssert = OUTCOMES.get(cacheKey);
   if (!byAssert) {
     byAssert = new Map();
@@ -675,8 +692,20 @@ function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DEle
   }
   const reports: Report[] = [];
   const stats: DatacheckStats = { evaluated: 0, reused: 0 };
-  for (const a of asserts) {
-    const fp = fingerprint(scenarioNodes, namesOf(a)) + fingerprintAttrs(root);
+  const fps = new Map<Assertion, string>();
+  for (const { a, context } of items) {
+    if (!cacheable(a)) {
+      stats.evaluated++;
+      const r = runAssert(a, context);
+      if (r) reports.push(r);
+      continue;
+    }
+    let base = fps.get(a);
+    if (base === undefined) {
+      base = fingerprint(scenarioNodes, namesOf(a)) + fingerprintAttrs(root);
+      fps.set(a, base);
+    }
+    const fp = context === root ? base : `${base}@${domPath(context)}`;
     const list = byAssert.get(a) ?? [];
     const hit = list.find((o) => o.fp === fp);
     if (hit) {
@@ -688,7 +717,7 @@ function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DEle
       continue;
     }
     stats.evaluated++;
-    const r = runAssert(a, root);
+    const r = runAssert(a, context);
     const outcome: CachedOutcome = { fp, report: r ? { severity: r.severity, message: r.message, paths: r.nodes.map((n) => domPath(n)), contextPath: domPath(r.context) } : null };
     list.unshift(outcome);
     if (list.length > OUTCOMES_PER_ASSERT) list.length = OUTCOMES_PER_ASSERT;
@@ -697,6 +726,10 @@ function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DEle
   }
   lastStats = stats;
   return reports;
+}
+
+function runDatachecks(asserts: Assertion[], root: DElement, scenarioNodes: DElement[], cacheKey: object): Report[] {
+  return runCached(asserts.map((a) => ({ a, context: root })), root, scenarioNodes, cacheKey);
 }
 
 function fingerprintAttrs(root: DElement): string {
@@ -712,13 +745,12 @@ export function evaluateAsserts(ctx: AnalysisContext, model: SchemaModel, target
   registerAcrnFunctions();
   const s = buildScenario(model, root);
   if (!s) return [];
-  const reports: Report[] = [];
+  const items: { a: Assertion; context: DElement }[] = [];
   for (const t of targets) {
     const node = s.built.toDom.get(t.element);
-    if (!node) continue;
-    const r = runAssert(t.assert, node);
-    if (r) reports.push(r);
+    if (node) items.push({ a: t.assert, context: node });
   }
+  const reports = runCached(items, s.root, domChildren(s.root), model);
   return toFindings(reports, s.built, root, 'assert');
 }
 
