@@ -182,6 +182,33 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
       c2.close();
     });
 
+    test('keys from the SSH agent (no identity file), and ProxyJump through a jump host', async () => {
+      const dir = mkdtempSync(path.join(work, 'agent-'));
+      writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsLine + '\n');
+      const sock = path.join(dir, 'agent.sock');
+      const out = execFileSync('ssh-agent', ['-s', '-a', sock], { encoding: 'utf8' });
+      const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);
+      try {
+        execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+        const t = resolveTarget(parseTarget({ host: '127.0.0.1', port: sshd.port, user: sshd.user, knownHostsFile: path.join(dir, 'known_hosts') }), { sshConfigText: '', homeDir: dir });
+        assert.deepEqual(t.identityFiles, [], 'no key file: only the agent can authenticate');
+        const c = await SshConnection.connect(t, { agent: sock });
+        assert.equal((await c.run(['echo', 'agent'])).stdout, 'agent\n');
+        c.close();
+        await assert.rejects(SshConnection.connect(t, { agent: false }), /no identity file .* and no SSH agent/);
+      } finally {
+        if (pid) process.kill(pid);
+      }
+      // ProxyJump: the sshd is its own jump host; the final hop goes through a direct-tcpip channel.
+      const accepted = (): number => sshd.log().split('\n').filter((l) => l.startsWith('Accepted publickey')).length;
+      const before = accepted();
+      const j = target(dir, { proxyJump: `${sshd.user}@127.0.0.1:${sshd.port}` });
+      const c = await SshConnection.connect(j, { agent: false });
+      assert.equal((await c.run(['echo', 'jumped'])).stdout, 'jumped\n');
+      c.close();
+      assert.equal(accepted() - before, 2, 'two logins: the jump host, then the target through it');
+    });
+
     test('hashed known_hosts entries (ssh-keygen -H) are honoured', async () => {
       const dir = mkdtempSync(path.join(work, 'hk-hashed-'));
       const kh = path.join(dir, 'known_hosts');
