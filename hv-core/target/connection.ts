@@ -296,7 +296,8 @@ export class SshConnection {
         Promise.resolve(opts.onUnknownHostKey(info)).then(
           (ok) => {
             if (ok) {
-              recordHostKey(target.knownHostsWrite, hostKeyName(target.alias, target.port), key);
+              // Recorded under the resolved HostName, as OpenSSH does (lookups also try the alias).
+              recordHostKey(target.knownHostsWrite, hostKeyName(target.host, target.port), key);
               verify(true);
             } else {
               hostKeyError = new UnknownHostKeyError(info);
