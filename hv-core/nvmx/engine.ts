@@ -459,31 +459,27 @@ function removeReferences(f: ScenarioFacts, b: EditBuilder, ids: Set<string>, na
   }
   if (!ids.size) return;
   const svcId = f.service?.id ?? '0';
+  // ACRN v2's generator (scenario_cfg_gen.py) reads target_vm_id of every vUART and looks the
+  // target up, even for disabled ones: keep the elements, disable them and aim them at the
+  // Service VM (an existing VM), as ACRN's own files do for unused vUARTs.
   for (const vm of f.vms) {
     if (ids.has(vm.id)) continue;
     for (const lv of childrenNamed(vm.el, 'legacy_vuart')) {
       const t = child(lv, 'target_vm_id');
       if (!t || !ids.has(valueOf(t))) continue;
       const base = child(lv, 'base');
-      if (base) b.set(base, 'INVALID_COM_BASE', `disable ${vm.label}'s legacy_vuart ${attr(lv, 'id') ?? ''}: its target VM ${valueOf(t)} is removed`);
-      b.remove(t, `drop target_vm_id ${valueOf(t)} from ${vm.label}'s legacy_vuart ${attr(lv, 'id') ?? ''}`);
-      const tu = child(lv, 'target_uart_id');
-      if (tu) b.remove(tu, `drop target_uart_id from ${vm.label}'s legacy_vuart ${attr(lv, 'id') ?? ''}`);
+      const what = `${vm.label}'s legacy_vuart ${attr(lv, 'id') ?? ''}`;
+      if (base) b.set(base, 'INVALID_COM_BASE', `disable ${what}: its target VM ${valueOf(t)} is removed`);
+      b.set(t, svcId, `point ${what} (disabled) at the Service VM (VM ${svcId})`);
     }
-    const comms = childrenNamed(vm.el, 'communication_vuart');
-    const dangling = comms.filter((c) => ids.has(valueOf(child(c, 'target_vm_id'))));
-    dangling.forEach((c, i) => {
-      const keepOne = i === dangling.length - 1 && dangling.length === comms.length;
-      if (!keepOne) {
-        b.remove(c, `remove ${vm.label}'s communication_vuart ${attr(c, 'id') ?? ''}: its target VM is removed`);
-        return;
-      }
-      // ACRN v2 requires one communication_vuart per VM: disable it and point it at the Service VM.
-      const base = child(c, 'base');
-      if (base) b.set(base, 'INVALID_PCI_BASE', `disable ${vm.label}'s communication_vuart ${attr(c, 'id') ?? ''}: its target VM is removed`);
+    for (const c of childrenNamed(vm.el, 'communication_vuart')) {
       const t = child(c, 'target_vm_id');
-      if (t) b.set(t, svcId, `point ${vm.label}'s disabled communication_vuart at the Service VM (VM ${svcId})`);
-    });
+      if (!t || !ids.has(valueOf(t))) continue;
+      const base = child(c, 'base');
+      const what = `${vm.label}'s communication_vuart ${attr(c, 'id') ?? ''}`;
+      if (base) b.set(base, 'INVALID_PCI_BASE', `disable ${what}: its target VM ${valueOf(t)} is removed`);
+      b.set(t, svcId, `point ${what} (disabled) at the Service VM (VM ${svcId})`);
+    }
   }
 }
 

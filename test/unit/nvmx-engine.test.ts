@@ -189,9 +189,11 @@ test('sharing VMs: remove takes their vUART references along (v2), re-pin moves 
   assert.equal(rm.sharing.length, 1);
   assert.equal(rm.sharing[0]!.id, '1');
   assert.ok(!rm.result.includes('<vm id="1">'));
-  assert.ok(!rm.result.includes('<target_vm_id>1</target_vm_id>\n      <target_uart_id>1</target_uart_id>\n    </legacy_vuart>'));
-  assert.ok(rm.result.includes('<base>INVALID_COM_BASE</base>\n    </legacy_vuart>'));
-  assert.ok(rm.result.includes('<base>INVALID_PCI_BASE</base>\n      <target_vm_id>0</target_vm_id>'), 'the last communication_vuart stays (ACRN needs one), disabled, aimed at the Service VM');
+  // ACRN v2's generator looks up every vUART's target_vm_id, even disabled ones: the vUARTs that
+  // pointed at the removed VM stay, disabled and aimed at the Service VM (like ACRN's own files).
+  assert.ok(!rm.result.includes('<target_vm_id>1</target_vm_id>'));
+  assert.ok(rm.result.includes('<base>INVALID_COM_BASE</base>\n      <target_vm_id>0</target_vm_id>\n      <target_uart_id>1</target_uart_id>\n    </legacy_vuart>'));
+  assert.ok(rm.result.includes('<base>INVALID_PCI_BASE</base>\n      <target_vm_id>0</target_vm_id>'), 'the communication_vuart stays (ACRN needs one), disabled, aimed at the Service VM');
   const rp = planEnable(svc, { board: b, choices: { '1': 'repin' } });
   assert.deepEqual(rp.sharing[0]!.repinTo, [3, 4]);
   assert.ok(rp.result.includes('<pcpu_id>3</pcpu_id>\n      <pcpu_id>4</pcpu_id>'));
