@@ -179,6 +179,31 @@ describe('deploy through the board simulator', () => {
     assert.equal(sim.grubEnv().saved_entry, 'acrn-nest-prev', 'the default points at the kept image while the new one is untested');
   });
 
+  test('cancel (AbortSignal) during the upload: step 2 fails as cancelled, temp files removed, nothing changed', async () => {
+    const good = image(100 * 1024);
+    await deploy(opts(good));
+    const ac = new AbortController();
+    await assert.rejects(
+      deploy(opts(image(2 * 1024 * 1024), { signal: ac.signal, onEvent: (e) => e.step === 'upload' && e.status === 'progress' && ac.abort() })),
+      (e: unknown) => e instanceof DeployError && e.step === 'upload' && /cancelled/.test(e.message),
+    );
+    assertBootable(good);
+    assert.deepEqual(readdirSync(sim.boardPath('/tmp')).filter((x) => x.startsWith('acrn-nest.')), [], 'staging folder removed');
+  });
+
+  test('not enough space in /boot: step 1 fails before anything is written', async () => {
+    await sim.stop();
+    const dir = mkdtempSync(path.join(work, 'board-'));
+    const keys = utils.generateKeyPairSync('ed25519');
+    writeFileSync(path.join(dir, 'id'), keys.private, { mode: 0o600 });
+    sim = await BoardSimulator.start({ dir, authorizedKeys: [keys.public], freeKiB: 500 });
+    writeFileSync(path.join(dir, 'kh'), `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
+    target = resolveTarget(parseTarget({ host: '127.0.0.1', port: sim.port, user: sim.user, identityFile: path.join(dir, 'id'), knownHostsFile: path.join(dir, 'kh') }), { sshConfigText: '', homeDir: dir });
+    await assert.rejects(deploy(opts(image(416 * 1024))), (e: unknown) => e instanceof DeployError && e.step === 'check' && /not enough space in \/boot\/acrn: 500 KiB free/.test(e.message));
+    assert.ok(!sim.exists('/boot/acrn/acrn.bin'));
+    assert.ok(!sim.commandLog.some((l) => /(^|-- )(update-grub|sha256sum|cp|mv)\b/.test(l)), sim.commandLog.join('\n'));
+  });
+
   test('sudo with a password: it goes only to sudo\'s stdin, never into a command line', async () => {
     await sim.stop();
     await startBoard({ sudoPassword: "pa ss'word;$(x)" });
