@@ -11,9 +11,15 @@
  *     const cs = await startCodeServer({ workspace, name: 'my-feature' });
  *     t.after(() => cs.stop());                     // always runs, even when the test fails
  *     await cs.openFile('a.xml');
+ *     await cs.filterProblems('a.xml');             // the Problems list is virtualized: filter it
  *     const text = await cs.waitForProblems(/\[Ln 3, Col 7\]/);
  *     await cs.screenshot('my-feature');           // -> test-results/e2e/my-feature.png
  *   });
+ *
+ * Artifacts in test-results/e2e/: your screenshots, <name>.code-server.log (code-server's output)
+ * and <name>.last.png (the page when stop() ran, for post-mortems). ACRN_NEST_E2E_TRACE=1 prints
+ * every step with its time; ACRN_NEST_VSIX=x.vsix tests a given VSIX; ACRN_NEST_E2E_WAIT_MS bounds
+ * each wait (default 45 s).
  *
  * Rules the harness follows (and tests using it should too): the OS picks the port (code-server
  * binds 127.0.0.1:0 and prints the real one); everything waits on selectors or output lines with a
@@ -216,7 +222,7 @@ export interface CodeServer {
 
 const cleanupOnExit = new Set<string>();
 const groupsToKill = new Set<number>();
-process.once('exit', () => {
+function killLeftovers(): void {
   for (const pid of groupsToKill) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -224,8 +230,17 @@ process.once('exit', () => {
       // already gone
     }
   }
+  groupsToKill.clear();
   for (const d of cleanupOnExit) rmSync(d, { recursive: true, force: true });
-});
+}
+process.once('exit', killLeftovers);
+// code-server is in its own process group, so Ctrl-C on the test run does not reach it: kill it here.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killLeftovers();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
 
 /** Resolves with the first match of `pattern` in the child's output, or rejects on exit/timeout. */
 function waitForOutput(child: ChildProcess, out: { text: string }, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpMatchArray> {
@@ -381,6 +396,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // The last state of the page, for a failed test's post-mortem: test-results/e2e/<name>.last.png.
+    const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];
+    if (pages[0]) await pages[0].screenshot({ path: path.join(ARTIFACTS, `${name}.last.png`), timeout: 10_000 }).catch(() => undefined);
     try {
       await browser?.close();
     } catch {
