@@ -64,7 +64,7 @@ if ! (cd "$DIR" && npm_config_yes=true npm_config_unsafe_perm=true \
   exit 1
 fi
 
-if ! out="$("$BIN" --version 2>&1)" || ! grep -q "^$VERSION" <<<"$out"; then
+if ! out="$("$BIN" --config "$DIR/config.yaml" --version 2>&1)" || ! grep -q "^$VERSION" <<<"$out"; then
   echo "$out" >&2
   echo "[code-server] installed, but '$BIN --version' does not report $VERSION; log: $log" >&2
   exit 1
