@@ -39,12 +39,16 @@ function processLink(proc: RemoteProcess, readOnly: boolean, what: string): Cons
     err = (err + d.toString('utf8')).slice(-2000);
   });
   let exitCode: number | null | undefined;
-  proc.on('exit', (code: number | null) => (exitCode = code));
+  let exitSignal: string | undefined;
+  proc.on('exit', (code: number | null, signal?: string) => {
+    exitCode = code;
+    exitSignal = signal;
+  });
   const link = new StreamLink(proc, readOnly ? undefined : proc, readOnly, (e) => new ConsoleError(`${what}: ${e.message}`));
   const origFinish = link.finish.bind(link);
   link.finish = (e: Error | undefined): void => {
     const why = err.trim().split('\n').filter(Boolean).pop();
-    origFinish(e ?? (why ? new ConsoleError(`${what}: ${why}`) : exitCode !== undefined && exitCode !== 0 ? new ConsoleError(`${what}: exited with status ${String(exitCode)}`) : undefined));
+    origFinish(e ?? (why ? new ConsoleError(`${what}: ${why}`) : exitSignal ? new ConsoleError(`${what}: the remote command was killed (SIG${exitSignal})`) : exitCode !== undefined && exitCode !== null && exitCode !== 0 ? new ConsoleError(`${what}: the remote command exited with status ${exitCode}`) : undefined));
   };
   const origClose = link.close.bind(link);
   link.close = (): void => {
@@ -75,6 +79,7 @@ function firstOutputOrExit(proc: RemoteProcess, what: string, readyMarker: strin
       reject(new ConsoleError(`${what}: ${err.trim().split('\n').filter(Boolean).pop() ?? 'the remote command ended'}`));
     };
     function cleanup(): void {
+      proc.pause();
       proc.off('data', onData);
       proc.off('close', onClose);
       proc.stderr.off('data', onErr);
@@ -102,9 +107,8 @@ async function startScript(host: RemoteHost, script: string, readOnly: boolean, 
     proc.destroy();
     throw e;
   }
-  const link = processLink(proc, readOnly, what);
-  if (rest.length) queueMicrotask(() => (link as StreamLink).emit('data', rest));
-  return link;
+  if (rest.length) proc.unshift(rest);
+  return processLink(proc, readOnly, what);
 }
 
 export interface SshSerialOptions extends SerialOptions {
@@ -144,7 +148,9 @@ export class SshSerialSource implements ConsoleSource {
     const what = `serial ${this.opts.path} on ${this.opts.hostLabel}`;
     const host = await hostOrError(this.provider, what);
     const dev = shq(this.opts.path);
-    const script = [
+    // In a subshell: the login shell may be a session leader, and a session leader that opens a
+    // tty makes it its controlling terminal (a hangup would then kill us before we can say why).
+    const script = ['(',
       `[ -e ${dev} ] || { echo "no such device on $(hostname) (unplugged, or the wrong path?)" >&2; exit 2; }`,
       `{ [ -r ${dev} ] && [ -w ${dev} ]; } || { echo "permission denied as $(id -un) (add the user to the dialout group)" >&2; exit 3; }`,
       `stty ${sttyArgs(this.opts).map(shq).join(' ')} <${dev} || { echo "stty could not set the line" >&2; exit 4; }`,
@@ -153,6 +159,7 @@ export class SshSerialSource implements ConsoleSource {
       `{ cat <&3; echo "the device stopped delivering data (unplugged?)" >&2; kill 0; } &`,
       `cat >&3`,
       `kill 0`,
+      ')',
     ].join('\n');
     return startScript(host, script, false, what);
   }
@@ -188,20 +195,22 @@ export class AcrnLogSource implements ConsoleSource {
     const host = await hostOrError(this.provider, what);
     const d = shq(this.opts.logDir ?? '/var/log/acrnlog');
     const n = Math.max(0, Math.floor(this.opts.historyLines ?? 200));
-    const files = Array.from({ length: 8 }, (_, i) => `${d}/acrnlog_cur.${i}`).join(' ');
+    // One tail for history and follow (no gap between them): the existing files oldest first,
+    // then every name acrnlog may rotate to (-F waits for them), relative to the log dir.
     const script = [
       WATCHER,
-      `if ls ${d}/acrnlog_cur.* >/dev/null 2>&1; then`,
-      `  newest=$(ls -t ${d}/acrnlog_cur.* | head -n1)`,
+      `if cd ${d} 2>/dev/null && ls acrnlog_cur.* >/dev/null 2>&1; then`,
+      `  set --`,
+      `  for f in $(ls -tr acrnlog_cur.*); do set -- "$@" "$f"; done`,
+      `  for i in 0 1 2 3 4 5 6 7; do case " $* " in *" acrnlog_cur.$i "*) ;; *) set -- "$@" "acrnlog_cur.$i";; esac; done`,
       `  printf '%s' ${shq(READY)}`,
-      `  tail -n ${n} "$newest"`,
-      `  tail -q -n 0 -F ${files} 2>/dev/null`,
+      `  tail -q -n ${n} -F "$@" 2>/dev/null`,
       `elif ls /dev/acrn_hvlog_cur_* >/dev/null 2>&1; then`,
       `  for f in /dev/acrn_hvlog_cur_*; do [ -r "$f" ] || { echo "no permission to read $f as $(id -un) (the acrn_hvlog devices need root)" >&2; exit 3; }; done`,
       `  printf '%s' ${shq(READY)}`,
       `  for f in /dev/acrn_hvlog_cur_*; do cat "$f" & done; wait`,
       `else`,
-      `  echo "no hypervisor log on $(hostname): neither ${(this.opts.logDir ?? '/var/log/acrnlog').replace(/"/g, '')}/acrnlog_cur.* (start the acrnlog service) nor /dev/acrn_hvlog_cur_* (needs a debug build of ACRN and the acrn_hvlog driver)" >&2; exit 2`,
+      `  echo "no hypervisor log on $(hostname): neither "${shq(`${this.opts.logDir ?? '/var/log/acrnlog'}/acrnlog_cur.*`)}" (start the acrnlog service) nor /dev/acrn_hvlog_cur_* (needs a debug build of ACRN and the acrn_hvlog driver)" >&2; exit 2`,
       `fi`,
       `kill 0`,
     ].join('\n');

@@ -3,6 +3,8 @@
  * 115200 8N1 by default; every line setting is configurable. The native binding is loaded
  * lazily so the rest of the console code works where it is absent.
  */
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import type { ConsoleLink, ConsoleSource } from './source.js';
 import { ConsoleError, StreamLink } from './source.js';
 
@@ -86,7 +88,22 @@ export class SerialSource implements ConsoleSource {
       port.open((err) => {
         if (err) return reject(describe(err));
         const stream = port as unknown as import('node:stream').Duplex;
-        const link = new StreamLink(stream, stream, false, describe);
+        // The device node disappearing (USB-serial unplugged; a pty pair ending) is watched with
+        // inotify on its folder: serialport's reader does not always see a hangup, only writes fail.
+        let watcher: FSWatcher | undefined;
+        const link = new StreamLink(stream, stream, false, describe, () => {
+          watcher?.close();
+          if (port.isOpen) port.close();
+        });
+        try {
+          const base = path.basename(o.path);
+          watcher = watch(path.dirname(o.path), (_ev, name) => {
+            if ((name === null || name === base) && !existsSync(o.path)) link.finish(new ConsoleError(`serial console ${o.path}: the device disappeared (unplugged?)`));
+          });
+          watcher.on('error', () => watcher?.close());
+        } catch {
+          watcher = undefined;
+        }
         // serialport reports an unplugged device as 'close' with an error argument.
         port.on('close', (e) => link.finish(e instanceof Error ? describe(e) : undefined));
         resolve(link);

@@ -55,7 +55,17 @@ export class StreamLink extends EventEmitter implements ConsoleLink {
     private readonly onClose?: () => void,
   ) {
     super();
-    input.on('data', (chunk: Buffer | string) => this.emit('data', typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    // Bytes wait in the stream (paused) until someone listens, so nothing is lost between
+    // connecting and the session subscribing.
+    let flowing = false;
+    this.on('newListener', (ev: string) => {
+      if (ev !== 'data' || flowing) return;
+      flowing = true;
+      queueMicrotask(() => {
+        input.on('data', (chunk: Buffer | string) => this.emit('data', typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+        input.resume();
+      });
+    });
     input.on('error', (e: Error) => this.finish(this.describe(e)));
     input.on('end', () => this.finish(undefined));
     input.on('close', () => this.finish(undefined));

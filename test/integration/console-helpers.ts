@@ -2,6 +2,8 @@
  * Helpers for the console and L2 tests: a target for the loopback sshd, waiting on console output
  * and session events with bounded timeouts (never a sleep).
  */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,4 +83,79 @@ export function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Resolves when a (non-child) process exits: waits on `tail --pid` as a child (an exit event). */
+export function waitPidGone(pid: number, timeoutMs: number): Promise<void> {
+  if (!pidAlive(pid)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const w = spawn('tail', [`--pid=${pid}`, '-s', '0.05', '-f', '/dev/null'], { stdio: 'ignore' });
+    const t = setTimeout(() => {
+      w.kill();
+      reject(new Error(`pid ${pid} still alive after ${timeoutMs} ms`));
+    }, timeoutMs);
+    w.on('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** Pids whose command line contains `marker` (pgrep -f), excluding ourselves. */
+export function pgrep(marker: string): number[] {
+  const r = spawnSync('pgrep', ['-f', '--', marker], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
+}
+
+/** The members of a process's group. */
+export function processGroup(pid: number): number[] {
+  const pgid = spawnSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  if (!pgid) return [];
+  return spawnSync('pgrep', ['-g', pgid], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+}
+
+export interface PtyPair {
+  a: string;
+  b: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A pseudo-terminal pair from socat (`pty,raw,echo=0` twice), linked at dir/a and dir/b; resolves when socat says it is transferring. */
+export function socatPtyPair(dir: string, timeoutMs = 10_000): Promise<PtyPair> {
+  const a = `${dir}/a`;
+  const b = `${dir}/b`;
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`socat did not start within ${timeoutMs} ms: ${log}`));
+    }, timeoutMs);
+    proc.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('starting data transfer loop')) {
+        clearTimeout(t);
+        resolve({
+          a,
+          b,
+          proc,
+          stop: () =>
+            new Promise<void>((r) => {
+              if (proc.exitCode !== null || proc.signalCode !== null) return r();
+              proc.once('exit', () => r());
+              proc.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    proc.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`socat exited (${String(code)}) before it was ready: ${log}`));
+    });
+  });
 }
