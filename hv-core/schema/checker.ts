@@ -10,6 +10,9 @@ import { evaluateAsserts, evaluateDatachecks } from './asserts.js';
 import './bundled/index.js';
 import { schemaFor } from './index.js';
 import { validateStructure } from './validate.js';
+// The bundled fallback model registers itself: the CLI and the server see the same schema even
+// without an ACRN tree.
+import './bundled/index.js';
 
 export interface SchemaCheckOptions {
   /** Skip the XPath assertions (structure and types only). */
