@@ -458,29 +458,57 @@ function removeReferences(f: ScenarioFacts, b: EditBuilder, ids: Set<string>, na
     return;
   }
   if (!ids.size) return;
-  const svcId = f.service?.id ?? '0';
-  // ACRN v2's generator (scenario_cfg_gen.py) reads target_vm_id of every vUART and looks the
-  // target up, even for disabled ones: keep the elements, disable them and aim them at the
-  // Service VM (an existing VM), as ACRN's own files do for unused vUARTs.
-  for (const vm of f.vms) {
-    if (ids.has(vm.id)) continue;
-    for (const lv of childrenNamed(vm.el, 'legacy_vuart')) {
-      const t = child(lv, 'target_vm_id');
-      if (!t || !ids.has(valueOf(t))) continue;
-      const base = child(lv, 'base');
-      const what = `${vm.label}'s legacy_vuart ${attr(lv, 'id') ?? ''}`;
-      if (base) b.set(base, 'INVALID_COM_BASE', `disable ${what}: its target VM ${valueOf(t)} is removed`);
-      b.set(t, svcId, `point ${what} (disabled) at the Service VM (VM ${svcId})`);
-    }
-    for (const c of childrenNamed(vm.el, 'communication_vuart')) {
-      const t = child(c, 'target_vm_id');
-      if (!t || !ids.has(valueOf(t))) continue;
-      const base = child(c, 'base');
-      const what = `${vm.label}'s communication_vuart ${attr(c, 'id') ?? ''}`;
-      if (base) b.set(base, 'INVALID_PCI_BASE', `disable ${what}: its target VM ${valueOf(t)} is removed`);
-      b.set(t, svcId, `point ${what} (disabled) at the Service VM (VM ${svcId})`);
+  // ACRN v2's generator indexes VMs by id: ids must stay 0..n-1, so the VMs after a removed one
+  // are renumbered (and every reference with them).
+  const remaining = f.vms.filter((v) => !ids.has(v.id)).sort((a, b) => Number(a.id) - Number(b.id));
+  const renum = new Map<string, string>();
+  remaining.forEach((v, i) => renum.set(v.id, String(i)));
+  const newId = (old: string): string => renum.get(old) ?? old;
+  const svcId = newId(f.service?.id ?? '0');
+  for (const vm of remaining) {
+    const idAttr = vm.el.attributes.find((a) => a.name === 'id');
+    if (idAttr && idAttr.valueStart >= 0 && newId(vm.id) !== vm.id) {
+      b.edits.push({ start: idAttr.valueStart, end: idAttr.valueEnd, newText: newId(vm.id) });
+      b.changes.push(`renumber ${vm.label} to VM ${newId(vm.id)}: ACRN v2 needs VM ids 0..n-1 (update the VM id in your launch XML too)`);
     }
   }
+  // ACRN v2's generator reads target_vm_id of every vUART and looks the target up, even for
+  // disabled ones: vUARTs aimed at a removed VM stay, disabled and aimed at the Service VM (as
+  // ACRN's own files do for unused vUARTs); the others follow the renumbering.
+  for (const vm of remaining) {
+    for (const [kind, invalid] of [['legacy_vuart', 'INVALID_COM_BASE'], ['communication_vuart', 'INVALID_PCI_BASE']] as const) {
+      for (const u of childrenNamed(vm.el, kind)) {
+        const t = child(u, 'target_vm_id');
+        if (!t) continue;
+        const what = `${vm.label}'s ${kind} ${attr(u, 'id') ?? ''}`;
+        if (ids.has(valueOf(t))) {
+          const base = child(u, 'base');
+          if (base) b.set(base, invalid, `disable ${what}: its target VM ${valueOf(t)} is removed`);
+          b.set(t, svcId, `point ${what} (disabled) at the Service VM (VM ${svcId})`);
+        } else if (newId(valueOf(t)) !== valueOf(t)) b.set(t, newId(valueOf(t)), `follow the renumbering in ${what}`);
+      }
+    }
+  }
+  // IVSHMEM regions: "name, size, id:id[:id]".
+  const ivshmem = child(f.features, 'IVSHMEM');
+  const regions = childrenNamed(ivshmem, 'IVSHMEM_REGION');
+  let anyLeft = false;
+  for (const r of regions) {
+    const parts = valueOf(r).split(',');
+    if (parts.length < 3) continue;
+    const vmIds = parts[2]!.trim().split(':').map((x) => x.trim());
+    const kept = vmIds.filter((x) => !ids.has(x)).map(newId);
+    if (kept.length === vmIds.length && kept.every((x, i) => x === vmIds[i])) {
+      anyLeft = true;
+      continue;
+    }
+    if (kept.length >= 2) {
+      anyLeft = true;
+      b.set(r, `${parts[0]!.trim()}, ${parts[1]!.trim()}, ${kept.join(':')}`, `IVSHMEM region ${parts[0]!.trim()}: VMs ${kept.join(':')}`);
+    } else b.set(r, '', `empty IVSHMEM region ${parts[0]!.trim()}: fewer than two of its VMs are left`);
+  }
+  const en = child(ivshmem, 'IVSHMEM_ENABLED');
+  if (regions.length && !anyLeft && en && valueOf(en) === 'y') b.set(en, 'n', 'disable IVSHMEM: no region is left');
 }
 
 export function planDisable(text: string, options: PlanOptions = {}): Plan {

@@ -234,3 +234,44 @@ test('clear errors for files the engine cannot handle', () => {
   assert.equal(noSvm.edits.length, 0);
   assert.match(noSvm.problems[0]!, /only on the Service VM/);
 });
+
+test('v2 removal keeps VM ids 0..n-1: later VMs are renumbered with their vUART targets and IVSHMEM regions', () => {
+  const vm = (id: number, type: string, pcpu: number, target: number): string => `  <vm id="${id}">
+    <vm_type>${type}</vm_type>
+    <cpu_affinity>
+      <pcpu_id>${pcpu}</pcpu_id>
+    </cpu_affinity>
+    <legacy_vuart id="1">
+      <base>COM2_BASE</base>
+      <target_vm_id>${target}</target_vm_id>
+      <target_uart_id>1</target_uart_id>
+    </legacy_vuart>
+  </vm>
+`;
+  const text = `<acrn-config board="b" scenario="s">
+  <hv>
+    <DEBUG_OPTIONS><RELEASE>y</RELEASE></DEBUG_OPTIONS>
+    <FEATURES>
+      <SCHEDULER>SCHED_BVT</SCHEDULER>
+      <NVMX_ENABLED>n</NVMX_ENABLED>
+      <IVSHMEM>
+        <IVSHMEM_ENABLED>y</IVSHMEM_ENABLED>
+        <IVSHMEM_REGION>hv:/shm_region_0, 2, 0:2</IVSHMEM_REGION>
+        <IVSHMEM_REGION>hv:/shm_region_1, 2, 1:2</IVSHMEM_REGION>
+      </IVSHMEM>
+    </FEATURES>
+  </hv>
+${vm(0, 'SOS_VM', 0, 2).replace('SOS_VM</vm_type>', 'SOS_VM</vm_type>\n    <guest_flags>\n      <guest_flag>0</guest_flag>\n    </guest_flags>')}${vm(1, 'POST_STD_VM', 0, 0)}${vm(2, 'POST_RT_VM', 3, 0)}</acrn-config>
+`;
+  const b = parseXml('<acrn-config board="b"><CPU_PROCESSOR_INFO>0, 1, 2, 3</CPU_PROCESSOR_INFO></acrn-config>');
+  // The Service VM has pCPU 0 explicitly; VM 1 shares it (removed), VM 2 (pCPU 3) stays and becomes VM 1.
+  const p = planEnable(text, { board: b, defaultChoice: 'remove' });
+  assert.deepEqual(p.sharing.map((s) => s.id), ['1']);
+  const r = p.result;
+  assert.ok(!r.includes('<vm id="2">'));
+  assert.match(r, /<vm id="1">\n {4}<vm_type>POST_RT_VM<\/vm_type>/);
+  assert.ok(r.includes('<target_vm_id>1</target_vm_id>'), "the Service VM's vUART follows VM 2 -> 1");
+  assert.ok(r.includes('<IVSHMEM_REGION>hv:/shm_region_0, 2, 0:1</IVSHMEM_REGION>'));
+  assert.ok(r.includes('<IVSHMEM_REGION></IVSHMEM_REGION>'), 'a region left with one VM is emptied');
+  assert.ok(p.changes.some((c) => /renumber VM 2 \(POST_RT_VM\) to VM 1/.test(c)));
+});
