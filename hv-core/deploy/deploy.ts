@@ -369,6 +369,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
     if (scenarioBytes !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
     await run(['mv', '-f', '--', tmpImage, realImage]);
+    if (staging) {
+      await run(['rm', '-rf', '--', staging], { sudo: false });
+      staging = undefined;
+    }
     emit('grub', 'done', `${grubFile} written, grub.cfg updated, ${realImage} installed${prevAvailable ? ` (previous: ${prevImage})` : ''}`, 1);
 
     // ---- 4 reboot
@@ -379,7 +383,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
       emit('verify', 'skipped', 'not rebooted');
-      conn.close();
       return { target: host, entryId: ENTRY_ID, imagePath: realImage, sha256: sha, previousImage: prevAvailable ? prevImage : undefined, grubScript: script, rebooted: false, bootIdBefore, bootIdAfter: undefined, defaultSet: false };
     }
     const total = o.rebootTimeoutMs ?? 300_000;

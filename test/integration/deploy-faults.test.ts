@@ -99,6 +99,7 @@ describe('deploy through the board simulator', () => {
     assert.equal(sim.grubEnv().saved_entry, 'acrn-nest');
     assert.equal(sim.grubEnv().next_entry, undefined, 'one-shot consumed');
     assertBootable(img);
+    assert.deepEqual(readdirSync(sim.boardPath('/tmp')).filter((x) => x.startsWith('acrn-nest.')), [], 'staging folder removed');
     // The sudo path: the login user is acrn; privileged commands went through sudo -n.
     assert.ok(sim.commandLog.some((l) => l.startsWith("sudo -n -- update-grub")), sim.commandLog.join('\n'));
     // Hypervisor console (raw TCP, like ser2net): vm_list from the deployed scenario.
@@ -213,6 +214,7 @@ describe('deploy through the board simulator', () => {
     assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(img));
     assert.ok(sim.commandLog.every((l) => !l.includes('pa ss')), 'the password never appears in a command line');
     assert.ok(sim.commandLog.some((l) => l.startsWith("sudo -S -p '' -- ")));
+    assert.deepEqual(readdirSync(sim.boardPath('/tmp')).filter((x) => x.startsWith('acrn-nest.')), [], 'staging folder removed');
   });
 });
 
