@@ -66,6 +66,12 @@ export interface BoardSimulatorOptions {
   sudoPassword?: string;
   /** How long the board is down during a reboot; default 1500 ms. */
   rebootDelayMs?: number;
+  /**
+   * The console server goes down with the board (a console served by the board itself, e.g.
+   * Intel AMT serial-over-LAN): reboot drops console connections and refuses new ones while
+   * down. Default false (ser2net on another machine: the TCP connection survives the reboot).
+   */
+  consoleDropsOnReboot?: boolean;
   /** The Service VM kernel's tag the simulated ACRN expects; default Linux_bzImage. */
   kernelTag?: string;
   /** Free space df reports for /boot, in KiB; default 1 GiB. */
@@ -754,8 +760,20 @@ export class BoardSimulator extends EventEmitter {
     this.acrnRunning = false;
     this.consoleWrite(`\r\n[${SIM_NAME}] rebooting ...\r\n`);
     this.cutAll();
+    if (this.opts.consoleDropsOnReboot && this.consoleSrv) {
+      // The console server is down with the board: connections drop, new ones are refused.
+      this.consoleSrv.close();
+      for (const c of this.consoleSockets) c.destroy();
+    }
     this.rebootTimer = setTimeout(() => {
       if (this.stopped) return;
+      if (this.opts.consoleDropsOnReboot && this.consoleSrv) {
+        this.consoleSrv = net.createServer((c) => this.onConsole(c));
+        void listen(this.consoleSrv, this.consolePort).then(
+          () => this.log(`hypervisor console back on 127.0.0.1:${this.consolePort}`),
+          (e: unknown) => this.log(`hypervisor console could not listen again: ${String(e)}`),
+        );
+      }
       this.boot(false);
       this.up = true;
       if (this.faults.some((f) => f.kind === 'boot')) {
