@@ -147,6 +147,10 @@ test(`fuzz: ${DOCS} mutated official scenarios, no exception, ranges inside, <= 
       assert.ok(f.start >= 0 && f.end >= f.start && f.end <= m.text.length, `${label}: range ${f.start}-${f.end} outside 0-${m.text.length} (${f.code})`);
       for (const r of f.related ?? []) assert.ok(r.start >= 0 && r.end >= r.start && r.end <= m.text.length, `${label}: related range outside (${f.code})`);
       assert.equal(typeof f.message, 'string');
+      // analyzeText turns a checker's exception into an internal-error finding: still a failure here.
+      assert.notEqual(f.code, 'internal-error', `${label}: ${f.message}`);
+      // checkSchema also turns its own exceptions into a finding (schema/internal): a failure too.
+      assert.notEqual(f.code, 'schema/internal', `${label}: ${f.message}`);
     }
   }
   // A machine shared with other jobs can stall a single document; allow a few (0.5%) stragglers.
