@@ -215,6 +215,25 @@ function pcpuLines(family: Family, style: TextStyle, ids: number[]): string[] {
   return lines;
 }
 
+/**
+ * v2: ACRN's generator wants one clos/vcpu_clos per pCPU of a VM (when the board has RDT): after
+ * changing a VM's pCPU count, add copies of its last vcpu_clos or drop the extra ones.
+ */
+export function syncClos(f: ScenarioFacts, b: EditBuilder, vm: VmInfo, n: number): void {
+  if (f.family !== 'v2' || n < 1) return;
+  const clos = child(vm.el, 'clos');
+  const entries = childrenNamed(clos, 'vcpu_clos');
+  if (!clos || !entries.length || entries.length === n) return;
+  if (entries.length > n) {
+    for (const e of entries.slice(n)) b.remove(e, `drop a vcpu_clos of ${vm.label}: one per pCPU`);
+    return;
+  }
+  const last = entries[entries.length - 1]!;
+  const v = valueOf(last);
+  b.edits.push(insertLinesEdit(b.style, clos, last, Array.from({ length: n - entries.length }, () => `<vcpu_clos>${escapeText(v)}</vcpu_clos>`)));
+  b.changes.push(`give ${vm.label} one clos/vcpu_clos per pCPU (${n})`);
+}
+
 /** The pCPU entries of a cpu_affinity as removable units (v2 pcpu_id, v3 pcpu). */
 function pcpuUnits(family: Family, aff: XmlElement): { unit: XmlElement; idEl: XmlElement }[] {
   if (family === 'v2') return childrenNamed(aff, 'pcpu_id').map((e) => ({ unit: e, idEl: e }));
@@ -315,6 +334,7 @@ export function applySharingChoices(f: ScenarioFacts, b: EditBuilder, sharing: S
         if (valueOf(u.idEl) !== String(to[i])) b.edits.push(setValueEdit(text, u.idEl, String(to[i])));
       } else b.edits.push(deleteElementEdit(b.style, u.unit));
     });
+    syncClos(f, b, vm, n);
     b.changes.push(`re-pin ${vm.label} from pCPU ${list(s.pcpus)} to pCPU ${list(to)} (${RECIPE.step3})`);
   }
   for (const s of sharing) if (s.choice === 'keep') problems.push(`${s.label} keeps sharing pCPU ${list(s.shared)} with ${list(s.sharesWith)}: with SCHED_NOOP this is an error (${RECIPE.step3})`);
@@ -392,12 +412,14 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
     const units = aff ? pcpuUnits(f.family, aff) : [];
     if (aff && units.length) {
       for (const u of units) if (valueOf(u.idEl) === '0') b.remove(u.unit, `remove pCPU0 from the Service VM's cpu_affinity: a debug build keeps the hypervisor console there (${RECIPE.step2})`);
+      syncClos(f, b, svm, units.filter((u) => valueOf(u.idEl) !== '0').length);
     } else if (aff) {
       const lines = pcpuLines(f.family, b.style, svc).slice(1, -1).map((l) => l.slice(b.style.unit.length));
       b.insert(aff, f.family === 'v2' ? 'pcpu_id' : 'pcpu', lines, `pin the Service VM to pCPU ${list(svc)} (no pCPU0 in a debug build) (${RECIPE.step2})`);
     } else {
       b.insert(svm.el, 'cpu_affinity', pcpuLines(f.family, b.style, svc), `pin the Service VM to pCPU ${list(svc)} (no pCPU0 in a debug build) (${RECIPE.step2})`);
     }
+    if (!(aff && units.length)) syncClos(f, b, svm, svc.length);
   }
 
   const edits = b.finish();

@@ -14,7 +14,7 @@ import { child, childrenNamed, valueOf, valueSpan } from '../xml/model.js';
 import type { ScenarioFacts, VmInfo } from './facts.js';
 import { collectFacts, guestFlags, list, nvmxOn, sameCoreType, serviceLapicPt, serviceNested, servicePcpus, vuartById } from './facts.js';
 import type { SharingVm } from './engine.js';
-import { applySharingChoices, EditBuilder, findSharing, RECIPE } from './engine.js';
+import { applySharingChoices, EditBuilder, findSharing, RECIPE, syncClos } from './engine.js';
 import type { TextEdit } from './textEdits.js';
 import { deleteElementEdit, insertLinesEdit, setValueEdit } from './textEdits.js';
 
@@ -176,6 +176,7 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
             if (more.length) b.edits.push(insertLinesEdit(b.style, aff, units[units.length - 1], more.map((c) => `<pcpu_id>${c}</pcpu_id>`)));
           } else if (aff) b.insert(aff, 'pcpu_id', proposal.map((c) => `<pcpu_id>${c}</pcpu_id>`), 'pin');
           else b.insert(svm.el, 'cpu_affinity', ['<cpu_affinity>', ...proposal.map((c) => `${b.style.unit}<pcpu_id>${c}</pcpu_id>`), '</cpu_affinity>'], 'pin');
+          syncClos(f, b, svm, proposal.length);
         }));
       }
       const span = has0 ? valueRange(f.text, has0.el) : svm.typeEl ? valueRange(f.text, svm.typeEl) : nameRange(svm.el);
