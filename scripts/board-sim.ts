@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { utils } from 'ssh2';
+import { generateEd25519 } from '../hv-core/target/keys';
 import { BoardSimulator, SIM_NAME } from '../hv-core/sim/board-simulator';
 
 async function main(): Promise<void> {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   else {
     identityFile = path.join(dir, 'id_ed25519');
     if (!existsSync(identityFile)) {
-      const k = utils.generateKeyPairSync('ed25519', { comment: 'acrn-nest board simulator client' });
+      const k = generateEd25519('acrn-nest board simulator client');
       writeFileSync(identityFile, k.private, { mode: 0o600 });
       writeFileSync(identityFile + '.pub', k.public + '\n');
     }

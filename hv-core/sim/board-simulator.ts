@@ -37,6 +37,7 @@ import type { Connection, ParsedKey, ServerChannel, AcceptConnection, RejectConn
 import { Server, utils } from 'ssh2';
 import { splitCommand } from '../target/quote.js';
 import { fingerprint } from '../target/known-hosts.js';
+import { generateEd25519 } from '../target/keys.js';
 import { parseXml } from '../xml/parser.js';
 import { attr, childrenNamed, path as xpath, valueOf } from '../xml/model.js';
 
@@ -233,7 +234,7 @@ export class BoardSimulator extends EventEmitter {
     if (!fs.existsSync(this.boardPath('/boot/grub/grub.cfg'))) this.updateGrub();
     this.boot(false);
 
-    const hostKey = o.hostKey ?? utils.generateKeyPairSync('ed25519').private;
+    const hostKey = o.hostKey ?? generateEd25519().private;
     const parsedHost = utils.parseKey(hostKey);
     if (parsedHost instanceof Error) throw parsedHost;
     const pub = parsedHost.getPublicSSH();

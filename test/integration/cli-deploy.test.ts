@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { utils } from 'ssh2';
+import { generateEd25519 } from '../../hv-core/target/keys';
 import { BoardSimulator } from '../../hv-core/sim/board-simulator';
 import { runCli } from '../../hv-core/cli/main';
 import { removeDir } from './sshd';
@@ -27,7 +27,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-cli-deploy-'));
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   writeFileSync(path.join(dir, 'id'), keys.private, { mode: 0o600 });
   sim = await BoardSimulator.start({ dir: path.join(dir, 'board'), authorizedKeys: [keys.public], rebootDelayMs: 200 });
   writeFileSync(path.join(dir, 'target.json'), JSON.stringify({ name: 'sim', host: '127.0.0.1', port: sim.port, user: 'acrn', identityFile: 'id', knownHostsFile: 'known_hosts' }));
@@ -62,7 +62,7 @@ test('--accept-new-host-key records the key; each step is printed; exit 0; then 
 });
 
 test('changed host key: refused, even with --accept-new-host-key', async () => {
-  const other = utils.generateKeyPairSync('ed25519');
+  const other = generateEd25519();
   const kh = path.join(dir, 'known_hosts');
   const saved = readFileSync(kh, 'utf8');
   writeFileSync(kh, `[127.0.0.1]:${sim.port} ${other.public.split(' ').slice(0, 2).join(' ')}\n`);

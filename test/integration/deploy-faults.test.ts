@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { utils } from 'ssh2';
+import { generateEd25519 } from '../../hv-core/target/keys';
 import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
 import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
@@ -46,7 +46,7 @@ function local(data: Buffer): string {
 
 async function startBoard(opts: { sudoPassword?: string; user?: string } = {}): Promise<void> {
   const dir = mkdtempSync(path.join(work, 'board-'));
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   writeFileSync(path.join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
   sim = await BoardSimulator.start({ dir, authorizedKeys: [keys.public], rebootDelayMs: 300, ...opts });
   writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
@@ -195,7 +195,7 @@ describe('deploy through the board simulator', () => {
   test('not enough space in /boot: step 1 fails before anything is written', async () => {
     await sim.stop();
     const dir = mkdtempSync(path.join(work, 'board-'));
-    const keys = utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519();
     writeFileSync(path.join(dir, 'id'), keys.private, { mode: 0o600 });
     sim = await BoardSimulator.start({ dir, authorizedKeys: [keys.public], freeKiB: 500 });
     writeFileSync(path.join(dir, 'kh'), `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
@@ -249,7 +249,7 @@ test('a peer that drops the TCP connection before the handshake gives a ConnectE
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as net.AddressInfo).port;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-drop-'));
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   writeFileSync(path.join(dir, 'id'), keys.private, { mode: 0o600 });
   const t = resolveTarget(parseTarget({ host: '127.0.0.1', port, user: 'acrn', identityFile: path.join(dir, 'id'), knownHostsFile: path.join(dir, 'kh') }), { sshConfigText: '', homeDir: dir });
   try {
