@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './build.js';
+import { CONSOLE_COMMANDS } from './console/commands.js';
 import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
@@ -13,6 +14,7 @@ export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
+  ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();

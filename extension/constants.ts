@@ -15,6 +15,27 @@ export const Commands = {
   selectTarget: 'acrnNest.selectTarget',
   forgetSudoPassword: 'acrnNest.forgetSudoPassword',
   nvmxWizard: 'acrnNest.nvmxWizard',
+  // consoles, L2 guests, doctor (extension/console/)
+  launchL2: 'acrnNest.launchL2',
+  attachL2: 'acrnNest.attachL2',
+  stopL2: 'acrnNest.stopL2',
+  openHypervisorConsole: 'acrnNest.openHypervisorConsole',
+  toggleConsoleTimestamps: 'acrnNest.toggleConsoleTimestamps',
+  logConsoleToFile: 'acrnNest.logConsoleToFile',
+  clearConsole: 'acrnNest.clearConsole',
+  sendVmConsoleEscape: 'acrnNest.sendVmConsoleEscape',
+  doctor: 'acrnNest.doctor',
+  refreshNested: 'acrnNest.refreshNested',
+} as const;
+
+/** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */
+export const Views = {
+  nested: 'acrnNest.nested',
+} as const;
+
+export const TerminalProfiles = {
+  hypervisor: 'acrnNest.hypervisorConsole',
+  l2: 'acrnNest.l2Console',
 } as const;
 
 export const Settings = {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from './commands.js';
+import { registerConsoles } from './console/commands.js';
 import { Ctx } from './context.js';
 
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -7,6 +8,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
   try {
     const ctx = new Ctx(context);
     registerCommands(ctx, COMMANDS);
+    registerConsoles(ctx);
     ctx.startServerLazily();
     // Read by `npm run bench` (scripts/bench/extension.ts): keep the wording.
     ctx.log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
