@@ -15,7 +15,7 @@ import type { XmlDocument, XmlElement } from '../xml/model.js';
 import { attr, child, childrenNamed, elementChildren, valueOf } from '../xml/model.js';
 import { nodeAt } from '../xml/xpath.js';
 import { rstInline } from '../rst.js';
-import type { DeclarationAt, ElementDecl, SchemaModel } from './model.js';
+import type { DeclarationAt, ElementDecl, SchemaModel, VmKind } from './model.js';
 import { childDeclarations, declarationAt, effective, enumerationOf, maxOf, resolveType, simpleFacets, simpleTypeOf, typeLabel } from './query.js';
 import { describeElement, describeValue } from './describe.js';
 import { boardOptions, legacyBoardOptions } from './options.js';
@@ -70,6 +70,21 @@ function cachedDoc(model: SchemaModel, at: Pick<DeclarationAt, 'decl' | 'type' |
   let d = m.get(key);
   if (d === undefined) {
     d = describeElement(model, at, { origin: false });
+    m.set(key, d);
+  }
+  return d;
+}
+
+function cachedValueDoc(model: SchemaModel, at: Pick<DeclarationAt, 'decl' | 'type' | 'vmKind'>, value: string): string {
+  let m = DOC_CACHE.get(at.decl);
+  if (!m) {
+    m = new Map();
+    DOC_CACHE.set(at.decl, m);
+  }
+  const key = `${model.origin}|${at.vmKind ?? ''}|${at.type?.name ?? ''}|=${value}`;
+  let d = m.get(key);
+  if (d === undefined) {
+    d = describeValue(model, at, value);
     m.set(key, d);
   }
   return d;
@@ -138,7 +153,7 @@ function elementEntries(input: CompleteInput, parent: XmlElement, start: number,
     if (idx < lo || idx > hi) return;
     if ((counts.get(d.name) ?? 0) >= maxOf(d)) return;
     const at = effective(model, d, undefined, pd.vmKind);
-    const body = skeleton(d, { model, snippet: true, unit, parent, ...(pd.vmKind ? { vmKind: pd.vmKind } : {}) });
+    const body = mode === 'name' ? '' : cachedSkeleton(model, d, unit, parent, pd.vmKind);
     let insertText: string;
     if (mode === 'name') insertText = d.name;
     else if (mode === 'after-lt') insertText = body.slice(1);
@@ -171,6 +186,24 @@ function shortType(model: SchemaModel, at: Pick<DeclarationAt, 'decl' | 'type'>)
   const base = f.primitive.replace(/^xs:/, '');
   if (f.minInclusive !== undefined || f.maxInclusive !== undefined) return `${base} ${f.minInclusive ?? ''}…${f.maxInclusive ?? ''}`;
   return base;
+}
+
+const SKELETON_CACHE = new WeakMap<ElementDecl, Map<string, string>>();
+
+/** skeleton() of a declaration, cached unless it picked a free id from the parent's children. */
+function cachedSkeleton(model: SchemaModel, d: ElementDecl, unit: string, parent: XmlElement, vmKind: VmKind | undefined): string {
+  let m = SKELETON_CACHE.get(d);
+  if (!m) {
+    m = new Map();
+    SKELETON_CACHE.set(d, m);
+  }
+  const key = `${model.origin}|${vmKind ?? ''}|${unit}`;
+  const hit = m.get(key);
+  if (hit !== undefined) return hit;
+  const dependsOnParent = { value: false };
+  const body = skeleton(d, { model, snippet: true, unit, parent, dependsOnParent, ...(vmKind ? { vmKind } : {}) });
+  if (!dependsOnParent.value) m.set(key, body);
+  return body;
 }
 
 /** The value span to replace: the current value when the cursor is in it, else the cursor. */
@@ -221,7 +254,7 @@ function valueEntries(input: CompleteInput, el: XmlElement, at: DeclarationAt): 
       label: v.value,
       kind: 'value',
       detail: [title, v.value === at.decl.default ? 'default' : ''].filter(Boolean).join(' — ') || shortType(model, at),
-      documentation: describeValue(model, at, v.value),
+      documentation: cachedValueDoc(model, at, v.value),
       insertText: v.value,
       preselect: v.value === at.decl.default,
       order: order++,
@@ -241,7 +274,7 @@ function valueEntries(input: CompleteInput, el: XmlElement, at: DeclarationAt): 
   for (const r of references(doc, el)) add({ ...r, kind: 'reference', insertText: r.label, order: order++ });
 
   if (at.decl.default !== undefined && !seen.has(at.decl.default)) {
-    add({ label: at.decl.default === '' ? '(empty)' : at.decl.default, kind: 'value', detail: 'default', documentation: describeElement(model, at, { origin: false }), insertText: at.decl.default, preselect: true, order: order++ });
+    add({ label: at.decl.default === '' ? '(empty)' : at.decl.default, kind: 'value', detail: 'default', documentation: cachedDoc(model, at), insertText: at.decl.default, preselect: true, order: order++ });
   }
   return out;
 }

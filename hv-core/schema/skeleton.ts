@@ -23,6 +23,8 @@ export interface SkeletonOptions {
   vmKind?: VmKind;
   /** Deepest nesting expanded. */
   maxDepth?: number;
+  /** Set to true when the text depends on `parent` (a free id was picked): callers cache the rest. */
+  dependsOnParent?: { value: boolean };
 }
 
 const MAX_CHOICES = 16;
@@ -106,7 +108,10 @@ class Builder {
       // Required attributes, and the id of a v2/v3 `vm` (optional in the schema, used by every tool).
       if (a.use !== 'required' && !(isId && d.name === 'vm')) continue;
       let value = a.default ?? '';
-      if (isId) value = forcedId ?? String(nextId(this.o.parent, d.name, ids));
+      if (isId) {
+        value = forcedId ?? String(nextId(this.o.parent, d.name, ids));
+        if (this.o.dependsOnParent) this.o.dependsOnParent.value = true;
+      }
       out += ` ${a.name}="${this.placeholder(value)}"`;
     }
     return out;
