@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runCli } from '../../hv-core/cli/main';
 import { ConsoleSession } from '../../hv-core/console/session';
 import { L2ConsoleSource } from '../../hv-core/console/remoteSources';
 import { sshHostProvider } from '../../hv-core/console/ssh';
@@ -109,6 +110,31 @@ describe('L2 guests: real QEMU through a real sshd', () => {
     await assert.rejects(long.launch({ name: 'long', kernel, accel: 'tcg' }), (e: Error) => e instanceof L2SpecError && /Unix sockets allow 107/.test(e.message));
     await assert.rejects(m.stop('never-launched'), (e: Error) => e instanceof L2Error && /no such guest/.test(e.message));
     assert.deepEqual(qemuPids(`acrn-nest l2 it's`), [], 'no QEMU process may be left');
+  });
+
+  it('CLI: l2 launch refuses without /dev/kvm and --accel tcg; l2 list; doctor names failed checks with fixes and recipe steps', async (t) => {
+    const { file } = loopbackTarget(sshd, { l2: { runDir } });
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), cwd: REPO, env: process.env });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    if (!existsSync('/dev/kvm')) {
+      const r = await run(['l2', 'launch', '--target-file', file, '--name', 'clikvm', '--kernel', kernel, '--net', 'none']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /launch refused: \/dev\/kvm is missing.*--accel tcg/s);
+    } else t.diagnostic('this machine has /dev/kvm: the refusal is not exercised');
+    const l = await run(['l2', 'list', '--target-file', file]);
+    assert.equal(l.code, 0, l.err);
+    assert.match(l.out, /tcg1\s+stopped/);
+    const u = await run(['l2', 'launch', '--target-file', file, '--name', 'x', '--disk', '/a', '--kernel', '/b']);
+    assert.equal(u.code, 2);
+    const d = await run(['doctor', '--target-file', file]);
+    assert.equal(d.code, 1, 'this CI machine is not an ACRN Service VM');
+    assert.match(d.out, /FAIL {2}Service VM: running on ACRN — no \/dev\/acrn_hsm/);
+    assert.match(d.out, /fix: .*\n {6}see: nvmx_virtualization\.rst: "Prepare for Service VM Kernel and rootfs"/);
+    assert.match(d.out, /ok {4}Service VM: qemu-system-x86_64 installed — \/usr\/bin\/qemu-system-x86_64/);
   });
 
   it('attaching to a guest that is not running fails clearly and does not retry', async () => {
