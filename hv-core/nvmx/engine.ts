@@ -167,7 +167,7 @@ export class EditBuilder {
         }
         // Unknown order: after the last child.
         if (mine < 0 || (!anchor && kids.length && !kids.some((k) => idx(k.name) > mine))) anchor = kids[kids.length - 1];
-        // Keep a trailing same-line memo comment with its element.
+        // (insertLinesEdit goes past a same-line comment after the anchor, e.g. a memo.)
         const g = groups.get(anchor) ?? [];
         g.push(...it.lines);
         groups.set(anchor, g);
@@ -452,8 +452,8 @@ function enableFlagsV2(f: ScenarioFacts, svm: VmInfo, b: EditBuilder): void {
 }
 
 /** Removes a guest_flag; the last one becomes `0` instead (guest_flags keeps one entry, like ACRN's files). */
-function removeFlag(b: EditBuilder, vm: VmInfo, g: XmlElement, why: string, alsoRemoving: XmlElement[] = []): void {
-  const others = guestFlags(vm).filter((x) => x !== g && !alsoRemoving.includes(x));
+function removeFlag(b: EditBuilder, vm: VmInfo, g: XmlElement, why: string): void {
+  const others = guestFlags(vm).filter((x) => x !== g);
   if (others.length) b.remove(g, why);
   else {
     b.set(g, '0', why);
