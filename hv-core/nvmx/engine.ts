@@ -320,7 +320,7 @@ export function applySharingChoices(f: ScenarioFacts, b: EditBuilder, sharing: S
       continue;
     }
     if (!free.length) {
-      problems.push(`cannot re-pin ${vm.label}: no free pCPU is left on the board (remove it instead)`);
+      problems.push(f.family === 'v3' ? `cannot re-pin ${vm.label}: in v3 the Service VM takes every pCPU not used by a pre-launched VM, so none is free (remove it instead)` : `cannot re-pin ${vm.label}: no free pCPU is left on the board (remove it instead)`);
       s.repinTo = [];
       continue;
     }

@@ -141,11 +141,14 @@ function render(): void {
 
   if (action === 'enable' && s.sharing.length) {
     app.append(el('h2', {}, 'VMs that would share pCPUs (SCHED_NOOP runs one vCPU per pCPU)'));
+    if (s.family === 'v3') app.append(el('p', { class: 'meta' }, 'ACRN v3 gives the Service VM every pCPU not used by a pre-launched VM, so a post-launched VM cannot be re-pinned away from it: remove it, or keep it and accept the error.'));
     const table = el('table', { 'data-testid': 'sharing' }, el('tr', {}, el('th', {}, 'VM'), el('th', {}, 'pCPUs'), el('th', {}, 'shares with'), el('th', {}, 'choice')));
     for (const v of s.sharing) {
       const sel = custom('vscode-dropdown', { 'aria-label': `What to do with ${v.label}`, 'data-vm': v.id });
       const repin = preview?.repinTo[v.id];
-      for (const c of ['remove', 'repin', 'keep'] as const) {
+      // v3: the Service VM takes every pCPU not used by a pre-launched VM: nothing is free to re-pin to.
+      const options = s.family === 'v3' ? (['remove', 'keep'] as const) : (['remove', 'repin', 'keep'] as const);
+      for (const c of options) {
         const label = c === 'remove' ? 'Remove the VM (and what refers to it)' : c === 'repin' ? `Re-pin to free pCPUs${repin?.length ? ` (${repin.join(', ')})` : ''}` : 'Keep (the CPU sharing error remains)';
         const o = custom('vscode-option', { value: c }, label);
         if ((choices[v.id] ?? 'remove') === c) o.setAttribute('selected', '');
