@@ -136,7 +136,7 @@ export class BuildController implements vscode.Disposable {
   }
 
   private resolveInputs(scenario: string, boardArg: string | undefined): { tree: string; board: string } {
-    const cfg = vscode.workspace.getConfiguration();
+    const cfg = vscode.workspace.getConfiguration(undefined, vscode.Uri.file(scenario));
     const treeSetting = settingPath(cfg.get<string>(Settings.acrnTree), scenario);
     const tree = treeSetting ?? findAcrnTree(undefined, scenario);
     if (!tree) throw new BuildError('tree', 'tree/unset', `no ACRN tree: set "${Settings.acrnTree}" to your acrn-hypervisor checkout (none found above ${scenario})`);
