@@ -263,7 +263,9 @@ function valueEntries(input: CompleteInput, el: XmlElement, at: DeclarationAt): 
 
   if (board) {
     const expr = at.decl.acrn?.options;
-    const opts = expr ? boardOptions(board, expr, at.decl.acrn?.optionsSortedBy) : model.family === 'v2' ? legacyBoardOptions(board, el.name) : [];
+    // acrn:options over the board, plus the facts v2-era boards keep as text (TTYS_INFO,
+    // CPU_PROCESSOR_INFO): v2 schemas have no acrn:options, and older board files lack ttys/serial.
+    const opts = [...legacyBoardOptions(board, el.name), ...(expr ? boardOptions(board, expr, at.decl.acrn?.optionsSortedBy) : [])];
     const boardName = attr(board.root, 'board') ?? 'the board';
     for (const v of opts) {
       if (taken.has(v)) continue;
