@@ -68,23 +68,40 @@ function buildWorkspace(name: string, scenario: string): { workspace: string; en
   };
 }
 
-test('Build: ACRN validator findings in the Problems panel at the scenario line', { timeout: 150_000 }, async (t) => {
+test('Build (command and task): ACRN validator findings in the Problems panel at the scenario line', { timeout: 240_000 }, async (t) => {
   const { workspace, env, settings } = buildWorkspace('build', SCENARIO);
+  // The acrn-nest task type in tasks.json, as the default build task, with the $acrn-nest matcher.
+  mkdirSync(path.join(workspace, '.vscode'));
+  writeFileSync(
+    path.join(workspace, '.vscode', 'tasks.json'),
+    JSON.stringify({ version: '2.0.0', tasks: [{ label: 'ACRN: build', type: 'acrn-nest', action: 'build', scenario: '${workspaceFolder}/scenarios/nested.xml', problemMatcher: '$acrn-nest', group: { kind: 'build', isDefault: true }, presentation: { reveal: 'never' } }] }, null, 2),
+  );
   const cs = await startCodeServer({ workspace, name: 'build', env, settings });
   t.after(() => cs.stop());
 
   await cs.openFile('scenarios/nested.xml');
   // The status-bar buttons appear for a scenario.
   await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
-  await cs.runCommand('acrn-nest: Build Hypervisor');
   const sched = lineCol(SCENARIO, 'SCHED_FOO');
   const lapic = lineCol(SCENARIO, '<lapic_passthrough>y', '<lapic_passthrough>'.length);
+
+  // 1. The command: findings from the diagnostics collection (with their codes).
+  await cs.runCommand('acrn-nest: Build Hypervisor');
   const text = await cs.waitForProblems(new RegExp(`ACRN validator: value must be one of[\\s\\S]*?\\[Ln ${sched.line}, Col ${sched.col}\\]`), 60_000);
   assert.match(text, new RegExp(`ACRN validator: The Service VM may not use LAPIC passthrough[\\s\\S]*?\\[Ln ${lapic.line}, Col ${lapic.col}\\]`));
   assert.match(text, /acrn-nest build/);
   await cs.screenshot('build-validator-problems');
   // The failure notification names the step.
   await cs.waitForText('.notifications-toasts', /Build failed at build \(validate\): ACRN's validator rejected the scenario: 2 error\(s\)/, 30_000);
+
+  // 2. The task from tasks.json: its terminal output goes through the $acrn-nest problem matcher
+  // (those problems carry no code, the command's do).
+  await cs.runCommand('Tasks: Run Build Task');
+  await cs.problems(); // the Problems panel stays in front (the task's terminal is not revealed)
+  // A matcher problem: message, source, position (no code line between source and position).
+  const fromTask = await cs.waitForProblems(new RegExp(`ACRN validator: value must be one of[^\\n]*\\s+acrn-nest build\\s+\\[Ln ${sched.line}, Col ${sched.col}\\]`), 60_000);
+  assert.match(fromTask, new RegExp(`may not use LAPIC passthrough[^\\n]*\\s+acrn-nest build\\s+\\[Ln ${lapic.line}, Col ${lapic.col}\\]`));
+  await cs.screenshot('build-task-problems');
 });
 
 test('Build and Deploy to the board simulator: modal host-key trust, five steps, ACRN running', { timeout: 180_000 }, async (t) => {
