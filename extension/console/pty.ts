@@ -33,7 +33,13 @@ export class ConsolePty implements vscode.Pseudoterminal {
     });
   }
 
+  private atLineStart = true;
+
   private write(s: string): void {
+    if (!s) return;
+    // Our lines start on a fresh line, without an empty line between two of them.
+    if (this.atLineStart && s.startsWith('\r\n\x1b[2m')) s = s.slice(2);
+    this.atLineStart = s.endsWith('\n');
     if (this.opened) this.writeEmitter.fire(s);
     else this.pending.push(s);
   }

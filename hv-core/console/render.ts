@@ -21,7 +21,7 @@ export function statusLine(ev: SessionEvent, color = true): string | undefined {
     case 'disconnected':
     case 'error':
     case 'closed':
-      text = ev.type === 'error' ? `error: ${ev.message}` : ev.message;
+      text = ev.type === 'error' ? `error: ${ev.message}` : ev.type === 'disconnected' ? `disconnected: ${ev.message}` : ev.message;
       break;
     case 'retry':
       text = ev.message;
