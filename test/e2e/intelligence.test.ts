@@ -87,6 +87,12 @@ test('VSIX in code-server: completions and hover from the schema, values from th
   await page.keyboard.press('Control+I');
   const hover = page.locator('.monaco-hover').filter({ hasText: /Only KVM is supported as the L1 hypervisor/ });
   await hover.waitFor({ state: 'visible', timeout: WAIT_MS });
+  // The hover fades in: wait for its (finite) CSS animations, on it and its ancestors, to finish.
+  await hover.evaluate(async (el) => {
+    const anims: Animation[] = [];
+    for (let n: Element | null = el; n; n = n.parentElement) anims.push(...n.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity));
+    await Promise.all(anims.map((a) => a.finished));
+  });
   const hoverText = await hover.innerText();
   assert.match(hoverText, /nested_virtualization_support/);
   assert.match(hoverText, /Default: n/);
