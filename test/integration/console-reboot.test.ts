@@ -9,12 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { utils } from 'ssh2';
 import { runCli } from '../../hv-core/cli/main';
 import { ConsoleSession } from '../../hv-core/console/session';
 import { TcpSource } from '../../hv-core/console/tcp';
 import { BoardSimulator } from '../../hv-core/sim/board-simulator';
+import { shq } from '../../hv-core/target/quote';
+import { REPO } from '../unit/helpers';
 import { Recorder } from './console-helpers';
 
 describe('hypervisor console across a reboot of the board simulator', { timeout: 60_000 }, () => {
@@ -77,5 +80,35 @@ describe('hypervisor console across a reboot of the board simulator', { timeout:
     assert.match(bad.err, /target\.json: field "console\.port": must be an integer 1\.\.65535, not 70000/);
     const usage = await run(['console']);
     assert.equal(usage.code, 2);
+  });
+
+  it('acrn-nest console on a terminal (raw mode through a pty from util-linux script): Ctrl-] quits with status 0', async () => {
+    const tf = path.join(dir, 'tty-target.json');
+    writeFileSync(tf, JSON.stringify({ name: 'sim', host: '127.0.0.1', port: sim.port, user: 'acrn', console: { type: 'tcp', host: '127.0.0.1', port: sim.consolePort } }));
+    const cmd = `${shq(process.execPath)} --import tsx ${shq(path.join(REPO, 'hv-core', 'cli', 'main.ts'))} console --target-file ${shq(tf)}`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const seen = (re: RegExp, ms: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!re.test(out)) return;
+          clearTimeout(t);
+          child.stdout.off('data', check);
+          resolve();
+        };
+        const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms: ${JSON.stringify(out.slice(-500))}`)), ms);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          check();
+        });
+        check();
+      });
+    await seen(/Ctrl-\] quits/, 30_000);
+    await seen(/ACRN is not running/, 30_000);
+    child.stdin.write('\x1d');
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 15_000))]);
+    if (code === 'timeout') child.kill('SIGKILL');
+    assert.equal(code, 0, `Ctrl-] must end the console with status 0: ${JSON.stringify(out.slice(-300))}`);
   });
 });

@@ -1,5 +1,8 @@
 /** Consoles and L2 without network: ring history, session events, rendering, ACRN shell facts, QEMU argv, config and doctor parsing. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ACRN_PROMPT, hypervisorBanner, parseVmList, vmConsoleEscape } from '../../hv-core/console/acrnShell';
@@ -82,6 +85,28 @@ describe('ConsoleSession', () => {
     const s = new ConsoleSession(src);
     await assert.rejects(s.start(), /connection refused/);
     assert.throws(() => s.send('x'), /not connected/);
+  });
+
+  it('logs output and events to a file, and stops when asked', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-log-'));
+    const file = path.join(dir, 'console.log');
+    const src = new MemSource();
+    const s = new ConsoleSession(src);
+    await s.setLogFile(file);
+    assert.equal(s.logFile, file);
+    await s.start();
+    const got = new Promise((r) => s.once('data', r));
+    src.links[0]!.write('ACRN:\\>vm_list\r\n');
+    await got;
+    await s.setLogFile(undefined);
+    src.links[0]!.write('not logged\r\n');
+    await s.close();
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /connected: connected to mem console/);
+    assert.match(text, /ACRN:\\>vm_list/);
+    assert.doesNotMatch(text, /not logged/);
+    await assert.rejects(s.setLogFile(path.join(dir, 'no', 'such', 'dir.log')), /cannot log to .*ENOENT/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('renders events as dimmed lines with the time; CRLF normalisation across chunks', () => {
