@@ -73,7 +73,23 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
     if (doc.root) findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect-unknown', start: doc.root.nameStart, end: doc.root.nameEnd, message: '<acrn-config> holds neither hv/vm (scenario) nor board sections: the ACRN dialect could not be detected' });
     return { dialect, doc, findings: sortFindings(findings) };
   }
+  // A file that is not well-formed is one ACRN's own tools cannot read at all; checking its
+  // structure would only bury the real error under follow-on findings (an end-tag typo leaves
+  // every later element "in the wrong place"). Say so once and check again when it parses.
+  const fatal = doc.errors[0];
+  if (fatal) {
+    findings.push({ severity: 'info', source: 'acrn-nest', code: 'checks-paused', start: fatal.start, end: fatal.end, message: 'Schema and nested-virtualization checks resume once the file is well-formed (ACRN\'s tools cannot read it either).' });
+    return { dialect, doc, findings: sortFindings(findings) };
+  }
   const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options };
-  for (const { check } of CHECKERS) findings.push(...check(ctx));
+  for (const { name, check } of CHECKERS) {
+    try {
+      findings.push(...check(ctx));
+    } catch (e) {
+      // One broken checker must not take the others (or the document's diagnostics) down.
+      const at = doc.root ?? { nameStart: 0, nameEnd: 0 };
+      findings.push({ severity: 'warning', source: 'acrn-nest', code: 'internal-error', start: at.nameStart, end: at.nameEnd, message: `acrn-nest's ${name} check failed on this file: ${e instanceof Error ? e.message : String(e)}. Please report it with the file.` });
+    }
+  }
   return { dialect, doc, findings: sortFindings(findings) };
 }
