@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../hv-core/cli/main';
@@ -135,6 +136,31 @@ describe('L2 guests: real QEMU through a real sshd', () => {
     assert.match(d.out, /FAIL {2}Service VM: running on ACRN — no \/dev\/acrn_hsm/);
     assert.match(d.out, /fix: .*\n {6}see: nvmx_virtualization\.rst: "Prepare for Service VM Kernel and rootfs"/);
     assert.match(d.out, /ok {4}Service VM: qemu-system-x86_64 installed — \/usr\/bin\/qemu-system-x86_64/);
+  });
+
+  it('CLI end to end: l2 launch --accel tcg, console --l2 shows the boot, l2 stop ends QEMU', async () => {
+    const { file } = loopbackTarget(sshd, { l2: { runDir, powerdownTimeoutMs: 1000 } });
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
+      const err: string[] = [];
+      const code = await runCli(args, { out: (l) => (out += l + '\n'), err: (l) => err.push(l), cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdin: new PassThrough(), stdout });
+      return { code, out, err: err.join('\n') };
+    };
+    const l = await run(['l2', 'launch', '--target-file', file, '--name', 'cli1', '--kernel', kernel, '--append', 'console=ttyS0 panic=-1', '--memory', '256M', '--smp', '1', '--accel', 'tcg', '--net', 'none']);
+    assert.equal(l.code, 0, l.err);
+    assert.match(l.err, /WITHOUT KVM \(accel tcg, as asked\)/);
+    const pid = Number(/pid (\d+)/.exec(l.out)?.[1]);
+    assert.ok(pidAlive(pid), l.out);
+    const c = await run(['console', '--target-file', file, '--l2', 'cli1', '--until', 'Linux version \\d', '--timeout', '60']);
+    assert.equal(c.code, 0, c.err);
+    assert.match(c.out, /Linux version \d+\.\d+/);
+    assert.match(c.err, /L2 guest cli1 — serial console/);
+    const st = await run(['l2', 'stop', '--target-file', file, '--name', 'cli1']);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out, /cli1: (powered down|did not power down in time: terminated|killed)/);
+    assert.equal(pidAlive(pid), false, `pid ${pid} must be gone`);
   });
 
   it('attaching to a guest that is not running fails clearly and does not retry', async () => {
