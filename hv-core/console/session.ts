@@ -120,6 +120,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const max = b.maxMs ?? 5000;
     const factor = b.factor ?? 2;
     let delay = initial;
+    let shortLivedDelay = initial;
     let failures = 0;
     while (!this.abort.signal.aborted) {
       this._state = 'connecting';
@@ -150,6 +151,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       }
       failures = 0;
       delay = initial;
+      const upSince = Date.now();
       this.link = link;
       this._state = 'connected';
       const first = !this.everConnected;
@@ -164,9 +166,16 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       if (this.abort.signal.aborted) break;
       this.emitStatus({ type: 'disconnected', message: ended ? ended.message : `${this.source.label}: connection closed` });
       if (this.opts.reconnect === false) break;
-      // A source that ends cleanly right after connecting should not spin: pause before retrying.
+      // A link that dies right after connecting (a server that accepts and drops) must not spin:
+      // short-lived links grow the backoff like failed connects; a link that lived resets it.
       this._state = 'waiting';
-      await this.pause(initial);
+      if (Date.now() - upSince < 2000) {
+        await this.pause(shortLivedDelay);
+        shortLivedDelay = Math.min(max, shortLivedDelay * factor);
+      } else {
+        shortLivedDelay = initial;
+        await this.pause(initial);
+      }
     }
     this._state = 'closed';
     this.emitStatus({ type: 'closed', message: `${this.source.label}: console closed` });
