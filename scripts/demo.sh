@@ -61,16 +61,49 @@ for src in demo/workspace/*; do
   cp "$src" "$stamp"
 done
 
-# --- board simulator hook ------------------------------------------------------------------------
-# The deploy issue adds a simulated NUC here (an SSH server speaking like the real board, named a
-# simulator): start it in the background, record its PID in SIM_PID, and write the target settings
-# (host, port, host key) into the demo profile. stop_board_simulator runs on exit.
+# --- board simulator -------------------------------------------------------------------------------
+# THE BOARD SIMULATOR stands in for the NUC (hv-core/sim/board-simulator.ts): an SSH server on
+# 127.0.0.1 that behaves like the Service VM (GRUB, reboot with a new boot id, fallback on a bad
+# image) and serves a hypervisor console on a TCP port. The demo profile gets a target for it, so
+# "acrn-nest: Build and Deploy" works end to end. The build uses ACRN_TREE when set (a real build);
+# otherwise a FAKE ACRN tree (test/fixtures/fake-acrn-tree: its make validates nothing real and
+# writes a stand-in acrn.bin), named as such in the settings.
 SIM_PID=""
+SIM_DIR="$DEMO_DIR/board-sim"
 start_board_simulator() {
-  : # nothing yet
+  mkdir -p "$SIM_DIR"
+  say "starting the board simulator (a stand-in for the NUC, not a real board)"
+  exec 4< <(exec setsid npx --no-install tsx scripts/board-sim.ts --dir "$SIM_DIR" --reboot-delay-ms 3000 2>&1)
+  SIM_PID=$!
+  local deadline=$((SECONDS + 90)) line ready=""
+  while [ -z "$ready" ]; do
+    local left=$((deadline - SECONDS))
+    if [ "$left" -le 0 ] || ! IFS= read -r -t "$left" line <&4; then
+      say "the board simulator did not start within 90 s"; exit 1
+    fi
+    printf '%s\n' "$line" >>"$SIM_DIR/simulator.log"
+    case "$line" in BOARD_SIM_READY*) ready="${line#BOARD_SIM_READY }" ;; esac
+  done
+  cat <&4 >>"$SIM_DIR/simulator.log" &
+  local tree="${ACRN_TREE:-}"
+  if [ -z "$tree" ]; then
+    tree="$DEMO_DIR/fake-acrn-tree"
+    rm -rf "$tree" && cp -r test/fixtures/fake-acrn-tree "$tree"
+  fi
+  SIM_READY="$ready" TREE="$tree" SETTINGS="$DEMO_DIR/user-data/User/settings.json" node -e '
+    const fs = require("fs");
+    const r = JSON.parse(process.env.SIM_READY);
+    const s = JSON.parse(fs.readFileSync(process.env.SETTINGS, "utf8"));
+    s["acrnNest.targets"] = [{ name: "board-simulator", host: "127.0.0.1", port: r.port, user: "acrn", identityFile: r.identityFile, knownHostsFile: r.knownHosts }];
+    s["acrnNest.defaultTarget"] = "board-simulator";
+    s["acrnNest.acrnTree"] = process.env.TREE;
+    fs.writeFileSync(process.env.SETTINGS, JSON.stringify(s, null, 2) + "\n");
+    console.log(`[demo] board simulator: ssh acrn@127.0.0.1 -p ${r.port} (host key ${r.hostFingerprint}), console 127.0.0.1:${r.consolePort}`);
+  '
+  if [ -z "${ACRN_TREE:-}" ]; then say "build: FAKE ACRN tree $tree (set ACRN_TREE=/path/to/acrn-hypervisor for a real build)"; else say "build: ACRN tree $ACRN_TREE"; fi
 }
 stop_board_simulator() {
-  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
+  if [ -n "$SIM_PID" ]; then kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null || true; fi
 }
 
 # --- 5. code-server --------------------------------------------------------------------------------
