@@ -41,7 +41,11 @@ export const completionFeature: ServerFeature = {
         const sc = schemaContext(ctx, params.textDocument.uri);
         if (!sc) return null;
         const offset = sc.st.lines.offsetAt(params.position);
-        const entries = complete({ doc: sc.doc, offset, model: sc.model, ...(sc.board ? { board: sc.board } : {}) });
+        let entries = complete({ doc: sc.doc, offset, model: sc.model, ...(sc.board ? { board: sc.board } : {}) });
+        // Typing a space or closing a start tag only pops up values and attributes, never the
+        // element list (that would open at every space typed between elements).
+        const trigger = params.context?.triggerCharacter;
+        if (trigger === ' ' || trigger === '>') entries = entries.filter((e) => e.kind !== 'element');
         return { isIncomplete: false, items: entries.map((e) => toCompletionItem(sc.st.lines, offset, e)) };
       }),
     );

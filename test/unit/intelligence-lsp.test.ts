@@ -124,6 +124,11 @@ test('v3.3: the Service VM is offered nested_virtualization_support; a post-laun
   assert.ok(sos.includes('nested_virtualization_support'));
   assert.ok(sos.includes('lapic_passthrough'));
   assert.ok(!sos.includes('os_type') && !sos.includes('cpu_affinity'), 'post/pre-launched-only elements are sliced away');
+  // A space typed between elements (trigger character) does not pop the element list up.
+  const { text, position } = caret(edit(base, '<name>ACRN_Service_VM</name>', `<name>ACRN_Service_VM</name>\n     ${CARET}`));
+  const uri = openAs(V33, text);
+  const spaced = await server.request<CompletionList | null>('textDocument/completion', { textDocument: { uri }, position, context: { triggerKind: 2, triggerCharacter: ' ' } });
+  assert.deepEqual(spaced?.items ?? [], []);
   const post = labels(await complete(V33, edit(base, '<name>POST_STD_VM1</name>', `<name>POST_STD_VM1</name>\n    ${CARET}`)));
   assert.ok(!post.includes('nested_virtualization_support'));
   assert.ok(post.includes('lapic_passthrough'));
