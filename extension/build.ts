@@ -25,6 +25,7 @@ import type { Ctx } from './context.js';
 import { logError } from './log.js';
 import { connectOptions, pickTarget, SudoPasswords } from './targets.js';
 import { AcrnTaskProvider, TASK_TYPE } from './tasks.js';
+import { openHypervisorConsole } from './console/commands.js';
 
 export const DIAGNOSTICS_NAME = 'acrn-nest-build';
 
@@ -84,6 +85,8 @@ export class BuildController implements vscode.Disposable {
   /** Last successful build image per scenario path (for Deploy alone). */
   private readonly lastImage = new Map<string, string>();
   private running: AbortController | undefined;
+  /** The target of the last deploy (its console opens after a successful deploy). */
+  private lastTarget: ResolvedTarget | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.diagnostics = vscode.languages.createDiagnosticCollection(DIAGNOSTICS_NAME);
@@ -216,6 +219,7 @@ export class BuildController implements vscode.Disposable {
   private async deployTo(req: RunRequest, scenario: string | undefined, image: string): Promise<DeployResult> {
     const target = await pickTarget(req.target, 'deploying');
     if (!target) throw new CancelledByUser();
+    this.lastTarget = target;
     const attempt = async (): Promise<DeployResult> =>
       deploy({
         target,
@@ -321,6 +325,8 @@ export class BuildController implements vscode.Disposable {
 
   private async report(action: Action, o: RunOutcome): Promise<void> {
     if (o.ok) {
+      // After a deploy that rebooted the board, its hypervisor console opens by itself.
+      if (o.deploy?.rebooted && this.lastTarget) void openHypervisorConsole(this.ctx, this.lastTarget).catch((e: unknown) => logError(this.ctx.log, 'opening the hypervisor console after deploy', e));
       const what = o.deploy ? `deployed to ${o.deploy.target}${o.deploy.rebooted ? ' (rebooted, ACRN running)' : ' (boots on the next reboot)'}` : o.build?.upToDate ? `up to date: ${o.build.image}` : `built ${o.build?.image}`;
       void vscode.window.showInformationMessage(`acrn-nest: ${ACTION_TITLES[action]}: ${what}`);
       return;

@@ -94,7 +94,7 @@ start_board_simulator() {
     const fs = require("fs");
     const r = JSON.parse(process.env.SIM_READY);
     const s = JSON.parse(fs.readFileSync(process.env.SETTINGS, "utf8"));
-    s["acrnNest.targets"] = [{ name: "board-simulator", host: "127.0.0.1", port: r.port, user: "acrn", identityFile: r.identityFile, knownHostsFile: r.knownHosts }];
+    s["acrnNest.targets"] = [{ name: "board-simulator", host: "127.0.0.1", port: r.port, user: "acrn", identityFile: r.identityFile, knownHostsFile: r.knownHosts, console: { type: "tcp", host: "127.0.0.1", port: r.consolePort } }];
     s["acrnNest.defaultTarget"] = "board-simulator";
     s["acrnNest.acrnTree"] = process.env.TREE;
     fs.writeFileSync(process.env.SETTINGS, JSON.stringify(s, null, 2) + "\n");
