@@ -141,5 +141,7 @@ test('Build and Deploy to the board simulator: modal host-key trust, five steps,
   await cs.waitForText('.notifications-toasts', /Build and Deploy: deployed to sim/, 90_000);
   assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sim.port} ssh-ed25519 `));
   assert.equal(sim.grubEnv().saved_entry, 'acrn-nest', 'the new entry became the default after ACRN came up');
+  // After the deploy the hypervisor console tab opens by itself.
+  await cs.waitForText('.part.panel', /ACRN hypervisor — sim/, 60_000);
   await cs.screenshot('build-deploy-done');
 });
