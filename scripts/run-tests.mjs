@@ -21,5 +21,24 @@ if (files.length === 0) {
   console.error(`no test files under ${args.join(' ')}`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+// --test-force-exit: a test file whose tests are done is ended even if a stray handle would keep it
+// alive (a hang must not eat CI's time). The watchdog bounds a whole stage the same way.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', detached: true });
+const limitS = Number(process.env.ACRN_NEST_TEST_STAGE_TIMEOUT_S ?? 1500);
+const watchdog = setTimeout(() => {
+  console.error(`\nrun-tests: ${args.join(' ')} still running after ${limitS} s: stopping it`);
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}, limitS * 1000);
+watchdog.unref();
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    /* gone */
+  }
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -47,7 +47,9 @@ export async function inProcessServer(initial: Record<string, unknown> = {}): Pr
   });
   client.onRequest('client/registerCapability', () => null);
   client.listen();
-  await client.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { workspace: { configuration: true } }, initializationOptions: settings });
+  // processId null: with a pid the server starts a parent-process watchdog interval that would keep
+  // this test process alive after the tests end.
+  await client.sendRequest('initialize', { processId: null, rootUri: null, capabilities: { workspace: { configuration: true } }, initializationOptions: settings });
   await client.sendNotification('initialized', {});
   return {
     client,
@@ -83,6 +85,7 @@ export async function inProcessServer(initial: Record<string, unknown> = {}): Pr
     },
     stop() {
       client.dispose();
+      serverConn.dispose();
       toServer.end();
       toClient.end();
     },
