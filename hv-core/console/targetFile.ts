@@ -9,10 +9,9 @@
  * ```
  * `l2.accel: "tcg"` is the explicit setting that allows L2 guests without /dev/kvm.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Target } from '../target/target.js';
-import { TargetError, parseTarget, resolveLocalPath } from '../target/target.js';
+import { TargetError, parseTarget, readTargetJson, resolveLocalPath } from '../target/target.js';
 import type { ConsoleConfig } from './config.js';
 import { ConsoleConfigError, parseConsoleConfig } from './config.js';
 import type { Accel } from '../l2/qemu.js';
@@ -73,19 +72,7 @@ export function parseNestTarget(value: unknown, source: string): Omit<NestTarget
 
 /** Reads a target file; relative identity and known_hosts paths are relative to the file. */
 export function loadNestTarget(file: string): NestTarget {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TargetError(file, undefined, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new TargetError(file, undefined, `not valid JSON: ${(e as Error).message}`);
-  }
-  const t = parseNestTarget(json, file);
+  const t = parseNestTarget(readTargetJson(file), file);
   const dir = path.dirname(path.resolve(file));
   if (t.target.identityFile) t.target.identityFile = t.target.identityFile.map((f) => resolveLocalPath(f, dir));
   if (t.target.knownHostsFile) t.target.knownHostsFile = resolveLocalPath(t.target.knownHostsFile, dir);

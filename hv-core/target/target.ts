@@ -224,21 +224,24 @@ export function parseTarget(value: unknown, source = 'target'): Target {
   return t;
 }
 
-/** Reads and validates a JSON target file; relative identity/known_hosts paths are relative to it. */
-export function loadTargetFile(file: string): Target {
+/** A target file's JSON, with errors that name the file. */
+export function readTargetJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new TargetError(file, undefined, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new TargetError(file, undefined, `not valid JSON: ${(e as Error).message}`);
   }
-  const t = parseTarget(json, file);
+}
+
+/** Reads and validates a JSON target file; relative identity/known_hosts paths are relative to it. */
+export function loadTargetFile(file: string): Target {
+  const t = parseTarget(readTargetJson(file), file);
   const dir = path.dirname(path.resolve(file));
   if (t.identityFile) t.identityFile = t.identityFile.map((f) => resolveLocalPath(f, dir));
   if (t.knownHostsFile) t.knownHostsFile = resolveLocalPath(t.knownHostsFile, dir);
