@@ -3,6 +3,7 @@
 //   node scripts/build.mjs [--production] [--watch]
 // Targets: extension (node/cjs, vscode external), language server (node), CLI (node), webview (browser).
 import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,22 +21,48 @@ const common = {
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+// serialport's native binding: its loader looks for prebuilds next to its own package
+// (`join(__dirname, '../')`). Bundled, that would be the extension's root; point it at
+// dist/native/serialport instead and copy the prebuilt binaries there (see copyNative()), so the
+// VSIX (which ships no node_modules) can open local serial ports.
+const NATIVE_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64+arm64', 'win32-x64'];
+const serialportNative = {
+  name: 'serialport-native',
+  setup(build) {
+    build.onLoad({ filter: /@serialport[\\/]bindings-cpp[\\/]dist[\\/]serialport-bindings\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const out = src.replace("(0, path_1.join)(__dirname, '../')", "(0, path_1.join)(__dirname, 'native', 'serialport')");
+      if (out === src) throw new Error('serialport-native: the binding loader changed; update scripts/build.mjs');
+      return { contents: out, loader: 'js' };
+    });
+  },
+};
+
+function copyNative() {
+  const from = path.join(root, 'node_modules', '@serialport', 'bindings-cpp', 'prebuilds');
+  const to = path.join(root, 'dist', 'native', 'serialport', 'prebuilds');
+  mkdirSync(to, { recursive: true });
+  for (const p of NATIVE_PLATFORMS) if (existsSync(path.join(from, p))) cpSync(path.join(from, p), path.join(to, p), { recursive: true });
+}
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative] };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
-  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode', '@serialport/bindings-cpp'] },
+  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
   { ...node, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: [...common.external, '@serialport/bindings-cpp'] },
+  { ...node, entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { wizard: 'webview/wizard/main.ts' }, outdir: 'dist/webview' },
 ];
 
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
+  copyNative();
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[watch] build started');
 } else {
   const t0 = Date.now();
   await Promise.all(targets.map((t) => esbuild.build(t)));
+  copyNative();
   console.log(`built ${targets.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }
