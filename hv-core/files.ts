@@ -17,6 +17,9 @@ export interface LoadedFile {
   binary: boolean;
 }
 
+/** Files above this size (MB) get one info finding instead of analysis (setting acrnNest.maxFileSizeMB). */
+export const DEFAULT_MAX_FILE_MB = 10;
+
 export function loadFile(file: string): LoadedFile {
   const st = statSync(file);
   if (st.isDirectory()) throw new Error(`${file} is a directory`);

@@ -26,17 +26,17 @@ const common = {
 // dist/native/serialport instead and copy the prebuilt binaries there (see copyNative()), so the
 // VSIX (which ships no node_modules) can open local serial ports.
 const NATIVE_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64+arm64', 'win32-x64'];
-const serialportNative = {
+const serialportNative = (up = '') => ({
   name: 'serialport-native',
   setup(build) {
     build.onLoad({ filter: /@serialport[\\/]bindings-cpp[\\/]dist[\\/]serialport-bindings\.js$/ }, (args) => {
       const src = readFileSync(args.path, 'utf8');
-      const out = src.replace("(0, path_1.join)(__dirname, '../')", "(0, path_1.join)(__dirname, 'native', 'serialport')");
+      const out = src.replace("(0, path_1.join)(__dirname, '../')", `(0, path_1.join)(__dirname, ${up ? `'${up}', ` : ''}'native', 'serialport')`);
       if (out === src) throw new Error('serialport-native: the binding loader changed; update scripts/build.mjs');
       return { contents: out, loader: 'js' };
     });
   },
-};
+});
 
 function copyNative() {
   const from = path.join(root, 'node_modules', '@serialport', 'bindings-cpp', 'prebuilds');
@@ -45,13 +45,40 @@ function copyNative() {
   for (const p of NATIVE_PLATFORMS) if (existsSync(path.join(from, p))) cpSync(path.join(from, p), path.join(to, p), { recursive: true });
 }
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative] };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative()] };
+
+// The CLI is split so a command loads only what it runs: dist/cli.js (argument parsing, --help)
+// loads one part of dist/cli/ on demand: lint, nvmx, or remote (the commands that use SSH or a
+// serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
+// which lint loads only for a file it cannot answer from its cache. The requires between parts
+// are left to Node at run time.
+const CLI_PARTS = ['lint', 'nvmx', 'remote'];
+const cliParts = {
+  name: 'cli-parts',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\/[\w/.]+\.js$/ }, (args) => {
+      const from = path.relative(root, args.importer).split(path.sep).join('/');
+      const to = path.posix.join(path.posix.dirname(from), args.path);
+      const part = /^hv-core\/cli\/(\w+)\.js$/.exec(to);
+      if (from === 'hv-core/cli/main.ts' && part && CLI_PARTS.includes(part[1])) return { path: `./cli/${part[1]}.js`, external: true };
+      if (to === 'hv-core/scenario/analyze.js' && from !== 'hv-core/cli/main.ts') return { path: './analyze.js', external: true };
+      return undefined;
+    });
+  },
+};
+const cliNode = { ...node, supported: { 'dynamic-import': false } };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
   { ...node, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...cliNode, plugins: [...node.plugins, cliParts], entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...cliNode,
+    plugins: [serialportNative('..'), cliParts],
+    entryPoints: Object.fromEntries([...CLI_PARTS.map((c) => [c, `hv-core/cli/${c}.ts`]), ['analyze', 'hv-core/scenario/analyze.ts']]),
+    outdir: 'dist/cli',
+  },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { wizard: 'webview/wizard/main.ts' }, outdir: 'dist/webview' },
 ];
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs node's test runner (with tsx for TypeScript) over every *.test.ts under the given folders.
 //   node scripts/run-tests.mjs test/unit [test/integration ...] [--only PATTERN]
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -23,7 +24,11 @@ if (files.length === 0) {
 }
 // --test-force-exit: a test file whose tests are done is ended even if a stray handle would keep it
 // alive (a hang must not eat CI's time). The watchdog bounds a whole stage the same way.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', detached: true });
+// The CLI's lint cache goes to a folder of this run, not the user's ~/.cache (a test that wants its
+// own sets ACRN_NEST_CACHE_DIR itself).
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-test-cache-'));
+const env = { ...process.env, ACRN_NEST_CACHE_DIR: cacheDir };
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', detached: true, env });
 const limitS = Number(process.env.ACRN_NEST_TEST_STAGE_TIMEOUT_S ?? 1500);
 const watchdog = setTimeout(() => {
   console.error(`\nrun-tests: ${args.join(' ')} still running after ${limitS} s: stopping it`);
@@ -41,4 +46,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {
     /* gone */
   }
 });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -12,7 +12,7 @@ import { RemoteHost } from '../build/remote.js';
 import { SshConnection } from '../target/connection.js';
 import { resolveTarget } from '../target/resolve.js';
 import { loadTargetFile } from '../target/target.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 
 function display(file: string, cwd: string): string {
@@ -20,11 +20,7 @@ function display(file: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-export const buildCommand: CliCommand = {
-  name: 'build',
-  summary: 'build the ACRN hypervisor (acrn.bin) for a scenario and board',
-  usage:
-    'acrn-nest build --acrn-tree DIR --board FILE --scenario FILE [--build-host TARGET_FILE [--trust-host-key SHA256:...|--accept-new-host-key]] [--force] [--clean] [--python PATH] [--jobs N] [--make-var VAR=VALUE]... [--no-preflight]',
+export const buildCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -14,17 +14,14 @@ import { CrlfNormalizer, statusLine } from '../console/render.js';
 import { L2ConsoleSource } from '../console/remoteSources.js';
 import { ConsoleSession } from '../console/session.js';
 import type { ConsoleSource } from '../console/source.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';
 
 /** Ctrl-]: the same escape telnet uses. */
 export const QUIT_KEY = 0x1d;
 
-export const consoleCommand: CliCommand = {
-  name: 'console',
-  summary: 'the hypervisor console (or an L2 guest\'s with --l2) on stdin/stdout; Ctrl-] quits',
-  usage: 'acrn-nest console --target-file FILE [--l2 NAME] [--timestamps] [--log FILE] [--no-reconnect] [--until REGEX] [--timeout SECONDS]',
+export const consoleCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,

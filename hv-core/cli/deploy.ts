@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { deploy, DeployError } from '../deploy/index.js';
 import type { DeployEvent } from '../deploy/index.js';
@@ -39,10 +39,7 @@ async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
-export const deployCommand: CliCommand = {
-  name: 'deploy',
-  summary: 'deploy acrn.bin to a board over SSH, safely (one-shot boot, verify, then default)',
-  usage: 'acrn-nest deploy --target-file FILE --image FILE [--scenario FILE] [--acpi-dir DIR] [--no-reboot] [--accept-new-host-key] [--timeout SEC] [--sudo-password-stdin]',
+export const deployCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -6,14 +6,11 @@ import { formatChecks, probeServiceVm, scenarioChecks } from '../doctor.js';
 import { loadFile } from '../files.js';
 import { parseXml } from '../xml/parser.js';
 import type { XmlDocument } from '../xml/model.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';
 
-export const doctorCommand: CliCommand = {
-  name: 'doctor',
-  summary: 'preflight for nested virtualization: Service VM (vmx, /dev/kvm, kernel config, QEMU, ACRN) and scenario',
-  usage: 'acrn-nest doctor [--target-file FILE] [--scenario FILE [--board FILE]] [--json]',
+export const doctorCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,

@@ -10,11 +10,20 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
+/** A command's implementation, loaded only when that command runs. */
+export interface CliRun {
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+/**
+ * A command as `acrn-nest --help` lists it. The implementation is loaded on demand, so `lint`
+ * does not pay for ssh2 or serialport, nor `--help` for any of them.
+ */
 export interface CliCommand {
   name: string;
   summary: string;
   usage: string;
-  run(argv: string[], io: CliIO): Promise<number>;
+  load(): Promise<CliRun>;
 }
 
 /** A usage error: printed with the command's usage, exit status 2. */

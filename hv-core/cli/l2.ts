@@ -3,14 +3,10 @@ import { parseArgs } from 'node:util';
 import type { L2Guest } from '../l2/manager.js';
 import { L2Manager } from '../l2/manager.js';
 import type { Accel, L2Net, L2Spec } from '../l2/qemu.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';
 
-const USAGE =
-  'acrn-nest l2 launch --target-file FILE --name NAME (--disk IMAGE [--format raw|qcow2] | --kernel FILE [--initrd FILE] [--append ARGS]) [--memory 2G] [--smp 2] [--accel kvm|tcg] [--net tap|user|none]\n' +
-  '       acrn-nest l2 list --target-file FILE [--json]\n' +
-  '       acrn-nest l2 stop --target-file FILE [--name NAME] [--timeout SECONDS]';
 
 function describe(g: L2Guest): string {
   const s = g.spec;
@@ -18,10 +14,7 @@ function describe(g: L2Guest): string {
   return `${g.name.padEnd(16)} ${(g.running ? 'running' : 'stopped').padEnd(8)} ${g.pid && g.running ? `pid ${g.pid}`.padEnd(10) : ''.padEnd(10)} ${what}`;
 }
 
-export const l2Command: CliCommand = {
-  name: 'l2',
-  summary: 'launch, list and stop L2 guests (QEMU/KVM in the Service VM)',
-  usage: USAGE,
+export const l2Command: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub !== 'launch' && sub !== 'list' && sub !== 'stop') throw new UsageError(sub ? `unknown l2 subcommand '${sub}' (launch, list, stop)` : 'launch, list or stop?');

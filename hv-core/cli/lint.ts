@@ -1,20 +1,48 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeText } from '../scenario/analyze.js';
-import { loadFile } from '../files.js';
+import { DEFAULT_MAX_FILE_MB, loadFile } from '../files.js';
 import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
 import { LineIndex } from '../xml/positions.js';
 import { formatFindingText, toJsonFinding } from './format.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { parseXml } from '../xml/parser.js';
 import type { XmlDocument } from '../xml/model.js';
+import { findAcrnTree, findBoardFile } from '../schema/tree.js';
+import type { CachedLint, LintInputs } from './lintCache.js';
+import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
 
-export const lintCommand: CliCommand = {
-  name: 'lint',
-  summary: 'check ACRN scenario and board XML files',
-  usage: 'acrn-nest lint [--acrn-tree DIR] [--board FILE] [--format text|json] [--quiet] FILE...',
+/**
+ * The document as far as its root start tag: all the cache key needs (the `board=` attribute),
+ * without parsing a whole file the analysis may not need. Falls back to a full parse when the
+ * prefix does not give the root.
+ */
+function rootStartTag(text: string): XmlDocument {
+  const at = text.indexOf('<acrn-config');
+  const end = at >= 0 ? text.indexOf('>', at) : -1;
+  if (end > 0) {
+    const head = parseXml(text.slice(0, end + 1));
+    if (head.root?.name === 'acrn-config') return head;
+  }
+  return parseXml(text);
+}
+
+/** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
+async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number }): Promise<CachedLint> {
+  // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
+  const { analyzeText } = await import('../scenario/analyze.js');
+  const a = analyzeText(text, { ...opts, uri: file });
+  const findings = [...a.findings];
+  if (a.dialect && a.doc?.root) {
+    findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect', start: a.doc.root.nameStart, end: a.doc.root.nameEnd, message: `${a.dialect.label} (${a.dialect.evidence})` });
+  } else if (a.skipped && !a.findings.length) {
+    findings.push({ severity: 'info', source: 'acrn-nest', code: 'not-acrn', start: 0, end: 0, message: `Skipped: ${a.skipped}` });
+  }
+  return { dialect: a.dialect?.label, findings };
+}
+
+export const lintCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -25,18 +53,21 @@ export const lintCommand: CliCommand = {
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'max-file-mb': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        'cache-dir': { type: 'string' },
       },
     });
     if (positionals.length === 0) throw new UsageError('no FILE given');
     const format = values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
     const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
+    // The board is read now (a missing one is an error before any file is linted) and parsed
+    // only when a file is not answered from the cache.
+    const boardFile = values.board ? loadFile(path.resolve(io.cwd, values.board)) : undefined;
     let board: XmlDocument | undefined;
-    if (values.board) {
-      const b = loadFile(path.resolve(io.cwd, values.board));
-      board = parseXml(b.text);
-    }
+    const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;
+    const cache = values['no-cache'] ? undefined : new LintCache(values['cache-dir'] ? path.resolve(io.cwd, values['cache-dir']) : defaultCacheDir(io.env));
 
     let errors = 0;
     const json: unknown[] = [];
@@ -54,17 +85,25 @@ export const lintCommand: CliCommand = {
       }
       const findings: Finding[] = [...loaded.findings];
       let dialectLabel: string | undefined;
-      let skipped: string | undefined;
       if (!loaded.binary) {
-        const a = analyzeText(loaded.text, { board, acrnTree, maxFileMB, uri: file });
-        findings.push(...a.findings);
-        dialectLabel = a.dialect?.label;
-        skipped = a.skipped;
-        if (a.dialect && a.doc?.root) {
-          findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect', start: a.doc.root.nameStart, end: a.doc.root.nameEnd, message: `${a.dialect.label} (${a.dialect.evidence})` });
-        } else if (skipped && !a.findings.length) {
-          findings.push({ severity: 'info', source: 'acrn-nest', code: 'not-acrn', start: 0, end: 0, message: `Skipped: ${skipped}` });
+        let inputs: LintInputs | undefined;
+        let key = '';
+        let result: CachedLint | undefined;
+        // A file over the size limit gets one finding, at once: nothing to cache (and not parsed).
+        if (cache && loaded.text.length <= (maxFileMB ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024) {
+          // The tree and board the analysis will use, found the same way it finds them.
+          const tree = findAcrnTree(acrnTree, file);
+          const boardPath = boardFile ? boardFile.path : findBoardFile({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
+          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null } };
+          key = lintKey(inputs);
+          result = cache.get(inputs, key);
         }
+        if (!result) {
+          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB });
+          if (cache && inputs) cache.put(inputs, key, result);
+        }
+        findings.push(...result.findings);
+        dialectLabel = result.dialect;
       }
       sortFindings(findings);
       const lines = new LineIndex(loaded.text);

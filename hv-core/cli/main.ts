@@ -3,16 +3,54 @@
  */
 import type { CliCommand, CliIO } from './io.js';
 import { UsageError } from './io.js';
-import { lintCommand } from './lint.js';
-import { buildCommand } from './build.js';
-import { consoleCommand } from './console.js';
-import { doctorCommand } from './doctor.js';
-import { l2Command } from './l2.js';
-import { nvmxCommand } from './nvmx.js';
-import { deployCommand } from './deploy.js';
 
-/** Every subcommand; later layers add theirs here. */
-export const COMMANDS: CliCommand[] = [lintCommand, buildCommand, deployCommand, consoleCommand, l2Command, doctorCommand, nvmxCommand];
+/** Every subcommand, with what `--help` shows; each implementation is loaded when it runs. */
+export const COMMANDS: CliCommand[] = [
+  {
+    name: 'lint',
+    summary: 'check ACRN scenario and board XML files',
+    usage: 'acrn-nest lint [--acrn-tree DIR] [--board FILE] [--format text|json] [--quiet] [--no-cache | --cache-dir DIR] FILE...',
+    load: async () => (await import('./lint.js')).lintCommand,
+  },
+  {
+    name: 'build',
+    summary: 'build the ACRN hypervisor (acrn.bin) for a scenario and board',
+    usage: 'acrn-nest build --acrn-tree DIR --board FILE --scenario FILE [--build-host TARGET_FILE [--trust-host-key SHA256:...|--accept-new-host-key]] [--force] [--clean] [--python PATH] [--jobs N] [--make-var VAR=VALUE]... [--no-preflight]',
+    load: async () => (await import('./remote.js')).buildCommand,
+  },
+  {
+    name: 'deploy',
+    summary: 'deploy acrn.bin to a board over SSH, safely (one-shot boot, verify, then default)',
+    usage: 'acrn-nest deploy --target-file FILE --image FILE [--scenario FILE] [--acpi-dir DIR] [--no-reboot] [--accept-new-host-key] [--timeout SEC] [--sudo-password-stdin]',
+    load: async () => (await import('./remote.js')).deployCommand,
+  },
+  {
+    name: 'console',
+    summary: 'the hypervisor console (or an L2 guest\'s with --l2) on stdin/stdout; Ctrl-] quits',
+    usage: 'acrn-nest console --target-file FILE [--l2 NAME] [--timestamps] [--log FILE] [--no-reconnect] [--until REGEX] [--timeout SECONDS]',
+    load: async () => (await import('./remote.js')).consoleCommand,
+  },
+  {
+    name: 'l2',
+    summary: 'launch, list and stop L2 guests (QEMU/KVM in the Service VM)',
+    usage: 'acrn-nest l2 launch --target-file FILE --name NAME (--disk IMAGE [--format raw|qcow2] | --kernel FILE [--initrd FILE] [--append ARGS]) [--memory 2G] [--smp 2] [--accel kvm|tcg] [--net tap|user|none]\n' +
+  '       acrn-nest l2 list --target-file FILE [--json]\n' +
+  '       acrn-nest l2 stop --target-file FILE [--name NAME] [--timeout SECONDS]',
+    load: async () => (await import('./remote.js')).l2Command,
+  },
+  {
+    name: 'doctor',
+    summary: 'preflight for nested virtualization: Service VM (vmx, /dev/kvm, kernel config, QEMU, ACRN) and scenario',
+    usage: 'acrn-nest doctor [--target-file FILE] [--scenario FILE [--board FILE]] [--json]',
+    load: async () => (await import('./remote.js')).doctorCommand,
+  },
+  {
+    name: 'nvmx',
+    summary: 'nested virtualization: recipe status, enable or disable it in a scenario',
+    usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',
+    load: async () => (await import('./nvmx.js')).nvmxCommand,
+  },
+];
 
 export const VERSION = '0.1.0';
 
@@ -46,7 +84,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   try {
-    return await cmd.run(rest, io);
+    return await (await cmd.load()).run(rest, io);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`acrn-nest ${cmd.name}: ${(e as Error).message}`);
@@ -66,8 +104,13 @@ if (require.main === module) {
     err: (l) => process.stderr.write(l + '\n'),
     cwd: process.cwd(),
     env: process.env,
-    stdin: process.stdin,
-    stdout: process.stdout,
+    // Getters: touching process.stdin builds a stream, and most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
     signal: ac.signal,
   };
   runCli(process.argv.slice(2), io).then(

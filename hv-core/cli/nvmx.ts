@@ -16,10 +16,9 @@ import type { XmlDocument } from '../xml/model.js';
 import { parseXml } from '../xml/parser.js';
 import { LineIndex } from '../xml/positions.js';
 import { formatFindingText } from './format.js';
-import type { CliCommand, CliIO } from './io.js';
+import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 
-const USAGE = 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]';
 
 /** Writes a file atomically next to itself, keeping its mode. */
 export function writeAtomic(file: string, text: string): void {
@@ -40,10 +39,7 @@ export function writeAtomic(file: string, text: string): void {
   }
 }
 
-export const nvmxCommand: CliCommand = {
-  name: 'nvmx',
-  summary: 'nested virtualization: recipe status, enable or disable it in a scenario',
-  usage: USAGE,
+export const nvmxCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
+import { DEFAULT_MAX_FILE_MB } from '../files.js';
 import type { XmlDocument } from '../xml/model.js';
 import { parseXml } from '../xml/parser.js';
 import { LineIndex } from '../xml/positions.js';
@@ -13,7 +14,7 @@ import { detectDialect, looksLikeAcrn } from './dialect.js';
 import { checkNvmx } from '../nvmx/rules.js';
 import { checkSchema } from '../schema/checker.js';
 
-export const DEFAULT_MAX_FILE_MB = 10;
+export { DEFAULT_MAX_FILE_MB } from '../files.js';
 
 export interface AnalyzeOptions {
   /** Files above this size get one info finding instead of analysis. */
