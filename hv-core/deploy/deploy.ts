@@ -15,10 +15,17 @@
  *
  * Invariant: the saved default entry always boots an image that booted before; a partial file only
  * ever exists under a temporary name, which is removed on failure (reconnecting once if needed).
+ *
+ * One deploy at a time per board: step 1 takes DEPLOY_LOCK on the board with util-linux `flock`,
+ * held by a `cat` reading an SSH channel, so the lock goes with the deploy's connection (no stale
+ * lock after a crash or a cut cable). A second deploy stops at step 1 without touching anything;
+ * the lock is taken again after the reboot, and before a fresh connection removes temp files.
+ * A board without flock (or without /run/lock) is deployed to unserialized, with a warning.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nodePath from 'node:path';
+import type { ClientChannel } from 'ssh2';
 import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
 import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
 import type { ResolvedTarget } from '../target/target.js';
@@ -142,6 +149,73 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The board-wide deploy lock (on tmpfs: a reboot clears it; world-writable, so no sudo). */
+export const DEPLOY_LOCK = '/run/lock/acrn-nest-deploy.lock';
+const LOCK_BUSY = 75;
+
+type LockResult = { held: ClientChannel } | { busy: true } | { unavailable: string };
+
+/** What the lock holder prints once flock has the lock (flock's own --verbose output is buffered on a pipe). */
+export const LOCK_HELD_MARK = 'acrn-nest-lock-held';
+const LOCK_SCRIPT = `echo ${LOCK_HELD_MARK}; exec cat`;
+
+/**
+ * Takes DEPLOY_LOCK: `flock -n` runs a shell that prints LOCK_HELD_MARK and becomes `cat`, which
+ * reads the channel until we end it or the connection drops. A constant script: nothing of ours
+ * is interpolated into it.
+ */
+async function takeLock(conn: SshConnection, timeoutMs: number): Promise<LockResult> {
+  const ch = await conn.channel(['flock', '-n', '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT]);
+  return new Promise<LockResult>((resolve) => {
+    let err = '';
+    let done = false;
+    const finish = (r: LockResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (!('held' in r)) ch.close();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    let out = '';
+    ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    ch.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(LOCK_HELD_MARK)) {
+        ch.once('close', () => CLOSED.add(ch));
+        finish({ held: ch });
+      }
+    });
+    ch.on('exit', (code: number | null) => finish(code === LOCK_BUSY ? { busy: true } : { unavailable: err.trim().split('\n').pop() || `flock exited with ${code}` }));
+    ch.on('close', () => finish({ unavailable: err.trim() || 'the lock channel closed' }));
+  });
+}
+
+/** Lock channels already closed (the connection dropped): nothing left to release. */
+const CLOSED = new WeakSet<ClientChannel>();
+
+/** Ends `cat` (EOF) and waits until the board has closed the channel: the lock is free then. */
+async function releaseLock(ch: ClientChannel): Promise<void> {
+  if (CLOSED.has(ch)) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    ch.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      ch.end();
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+function lockBusyMessage(host: string): string {
+  return `another acrn-nest deploy to ${host} is in progress (it holds ${DEPLOY_LOCK} on the board). Nothing was changed; try again when it has finished. The lock goes away by itself when that deploy ends or its connection drops`;
+}
+
 /** Runs async tasks with at most `limit` in flight; results in task order; first failure rejects. */
 async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const out = new Array<T>(tasks.length);
@@ -216,6 +290,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const allTemps = (): string[] => [tmpImage, tmpPrev, tmpScenario, tmpGrub, ...(info?.acpiModules ?? []).map((m) => acpiTmp(m.file))];
 
   let conn: SshConnection | undefined;
+  /** The lock channel while we hold DEPLOY_LOCK; 'none' until taken (nothing to clean up then). */
+  let lock: ClientChannel | 'none' | 'unavailable' = 'none';
   let step: DeployStepName = 'check';
   let staging: string | undefined;
   const sudo: ExecOptions = { sudo: true, timeoutMs: cmdTimeout };
@@ -261,6 +337,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('check', 'running', `connecting to ${host}`);
     conn = await SshConnection.connect(t, connectOpts);
     emit('check', 'progress', `connected to ${host}`, 0.2);
+    const l = await takeLock(conn, cmdTimeout);
+    if ('busy' in l) fail(lockBusyMessage(host));
+    if ('held' in l) lock = l.held;
+    else {
+      lock = 'unavailable';
+      emit('check', 'progress', `deploys to ${host} are not serialized: the board has no usable flock (${'unavailable' in l ? l.unavailable : ''}); install util-linux`, 0.25);
+    }
     await Promise.all([run(['rm', '-f', '--', ...allTemps()]), run(['mkdir', '-p', '--', B])]);
     const kernel = t.kernel;
     const tag = t.kernelTag ?? info?.serviceKernMod ?? 'Linux_bzImage';
@@ -423,6 +506,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     }
     rebooted = true;
     emit('reboot', 'done', `${host} is back after ${((Date.now() - t0) / 1000).toFixed(1)} s`, 1);
+    if (lock !== 'unavailable') {
+      // The lock went with the old connection; take it again before judging the boot.
+      step = 'verify';
+      lock = 'none';
+      const again = await takeLock(conn, cmdTimeout);
+      if ('busy' in again) fail(`another acrn-nest deploy to ${host} started while the board rebooted; the default entry was not changed`);
+      lock = 'held' in again ? again.held : 'unavailable';
+    }
 
     // ---- 5 verify
     step = 'verify';
@@ -445,21 +536,29 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   } catch (e) {
     const err = e instanceof DeployError ? e : new DeployError(step, host, (e as Error).message, e);
     emit(err.step, 'failed', err.reason);
-    if (err.step === 'check' || err.step === 'upload' || err.step === 'grub') {
-      const cleaned = await cleanup(t, connectOpts, conn, [...allTemps(), ...(staging ? [staging] : [])]);
+    // Temp files are ours to remove only while no other deploy may own them: never when the lock
+    // was refused (they are the other deploy's).
+    if ((err.step === 'check' || err.step === 'upload' || err.step === 'grub') && lock !== 'none') {
+      const cleaned = await cleanup(t, connectOpts, conn, [...allTemps(), ...(staging ? [staging] : [])], cmdTimeout);
       if (!cleaned) err.message += `. Could not remove the temporary files (${tmpImage}); the next deploy removes them`;
     }
     throw err;
   } finally {
     if (conn && staging) await conn.exec(['rm', '-rf', '--', staging]).catch(() => undefined);
+    if (typeof lock === 'object') await releaseLock(lock);
     conn?.close();
   }
 }
 
-/** Removes temp files through the open connection, or one fresh connection if it was cut. */
-async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnection | undefined, paths: string[]): Promise<boolean> {
+/**
+ * Removes temp files through the open connection (which holds the lock), or one fresh connection
+ * if it was cut: that one takes the lock first, and leaves the files alone if another deploy has
+ * it by then.
+ */
+async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnection | undefined, paths: string[], lockTimeoutMs: number): Promise<boolean> {
   let c = conn?.isOpen ? conn : undefined;
   let own = false;
+  let held: ClientChannel | undefined;
   try {
     if (!c) {
       const o: ConnectOptions = { ...opts, readyTimeoutMs: 5000 };
@@ -467,6 +566,9 @@ async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnect
       delete o.onUnknownHostKey;
       c = await SshConnection.connect(t, o);
       own = true;
+      const l = await takeLock(c, Math.min(lockTimeoutMs, 10_000));
+      if ('busy' in l) return false;
+      if ('held' in l) held = l.held;
     }
     const files = paths.filter((p) => !p.startsWith('/tmp/acrn-nest.'));
     const dirs = paths.filter((p) => p.startsWith('/tmp/acrn-nest.'));
@@ -476,6 +578,7 @@ async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnect
   } catch {
     return false;
   } finally {
+    if (held) await releaseLock(held);
     if (own) c?.close();
   }
 }

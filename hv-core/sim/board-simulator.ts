@@ -9,7 +9,9 @@
  *   refused) and a handful of commands run with real semantics inside the sandbox folder `dir`
  *   (board path `/x/y` is `dir/root/x/y`): sudo, env, which, test, stat, cat, sha256sum, mv, cp,
  *   rm, mkdir, chmod, mktemp, df, printf, echo, true, update-grub, grub-reboot, grub-set-default,
- *   grub-editenv, reboot. SFTP works on the same sandbox.
+ *   grub-editenv, reboot. SFTP works on the same sandbox. `flock -n -E CODE FILE sh -c 'echo
+ *   MARK; exec cat'` holds a lock (kept in memory, like /run on tmpfs: a reboot clears it) for as
+ *   long as its channel is open, as util-linux flock does with `cat` reading the channel.
  * - GRUB: update-grub collects menu entries from the executable `NN_*` scripts in /etc/grub.d
  *   (here-document and `exec tail -n +3 $0` styles) after the simulator's own "Ubuntu" entry into
  *   /boot/grub/grub.cfg (written to grub.cfg.new then renamed, as grub-mkconfig does); grubenv keeps
@@ -23,7 +25,8 @@
  * - faults: `cutOnce(trigger)` cuts every connection (like pulling the cable) the first time the
  *   trigger fires: before an upload (SFTP open for writing), after N uploaded bytes, after an
  *   upload (sha256sum of a temp file), when a command starts (e.g. update-grub), or right after
- *   the board comes back from a reboot (`boot`).
+ *   the board comes back from a reboot (`boot`). `holdOnce(command)` pauses the first run of a
+ *   command until the test releases it (a deploy caught in the middle, for concurrency tests).
  * - hypervisor console: raw TCP on 127.0.0.1:`consolePort` (like ser2net on a UART): a banner,
  *   the `ACRN:\>` prompt and `help`, `version`, `vm_list`, `vcpu_list` answered from the deployed
  *   scenario (`<image>.scenario.xml` next to the booted image). Lines end in CRLF as on a UART.
@@ -98,7 +101,7 @@ interface CommandResult {
   stderr?: string;
 }
 
-const KNOWN_COMMANDS = ['sudo', 'env', 'which', 'test', 'stat', 'cat', 'sha256sum', 'mv', 'cp', 'rm', 'mkdir', 'chmod', 'mktemp', 'df', 'printf', 'echo', 'true', 'update-grub', 'grub-reboot', 'grub-set-default', 'grub-editenv', 'reboot'];
+const KNOWN_COMMANDS = ['sudo', 'env', 'flock', 'which', 'test', 'stat', 'cat', 'sha256sum', 'mv', 'cp', 'rm', 'mkdir', 'chmod', 'mktemp', 'df', 'printf', 'echo', 'true', 'update-grub', 'grub-reboot', 'grub-set-default', 'grub-editenv', 'reboot'];
 
 /** Splits a GRUB script line into words (sh-like quoting). */
 function grubWords(line: string): string[] {
@@ -136,6 +139,9 @@ export class BoardSimulator extends EventEmitter {
   acrnRunning = false;
   private up = true;
   private faults: FaultTrigger[] = [];
+  private holds: { name: string; reached: () => void; released: Promise<void> }[] = [];
+  /** Lock file -> the channel holding it (flock). */
+  private readonly locks = new Map<string, ServerChannel>();
   private readonly sockets = new Set<net.Socket>();
   private readonly consoleSockets = new Set<net.Socket>();
   private ssh!: Server;
@@ -198,6 +204,24 @@ export class BoardSimulator extends EventEmitter {
     fs.writeFileSync(this.boardPath('/boot/grub/grubenv'), text);
   }
 
+  /**
+   * Pauses the first run of `command` (before it does anything) until `release()`; `reached`
+   * resolves when a run is paused there.
+   */
+  holdOnce(command: string): { reached: Promise<void>; release(): void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const r = new Promise<void>((res) => (reached = res));
+    const released = new Promise<void>((res) => (release = res));
+    this.holds.push({ name: command, reached, released });
+    return { reached: r, release };
+  }
+
+  /** Lock files held now (flock), for tests. */
+  heldLocks(): string[] {
+    return [...this.locks.keys()];
+  }
+
   /** Arms a one-shot fault: the first time it triggers, every connection is cut. */
   cutOnce(trigger: FaultTrigger): void {
     this.faults.push(trigger);
@@ -216,11 +240,13 @@ export class BoardSimulator extends EventEmitter {
   cutAll(): void {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    // sshd ends the sessions of a dropped connection: each `flock ... cat` dies and its lock goes.
+    this.locks.clear();
   }
 
   private async init(): Promise<void> {
     const o = this.opts;
-    for (const d of ['boot/grub', 'etc/grub.d', 'etc/default', 'proc/sys/kernel/random', 'dev', 'tmp', `home/${this.user}`, 'usr/sbin']) fs.mkdirSync(nodePath.join(this.root, d), { recursive: true });
+    for (const d of ['boot/grub', 'etc/grub.d', 'etc/default', 'proc/sys/kernel/random', 'dev', 'tmp', 'run/lock', `home/${this.user}`, 'usr/sbin']) fs.mkdirSync(nodePath.join(this.root, d), { recursive: true });
     const put = (p: string, content: string, mode = 0o644): void => {
       const f = this.boardPath(p);
       if (!fs.existsSync(f)) fs.writeFileSync(f, content, { mode });
@@ -296,6 +322,10 @@ export class BoardSimulator extends EventEmitter {
 
   private onExec(ch: ServerChannel, line: string): void {
     this.commandLog.push(line);
+    if (line.startsWith('flock ')) {
+      this.onFlock(ch, line);
+      return;
+    }
     const chunks: Buffer[] = [];
     let ended = false;
     let started = false;
@@ -331,6 +361,51 @@ export class BoardSimulator extends EventEmitter {
     if (!needsStdin || ended) go();
   }
 
+  /** `flock -n -E CODE FILE sh -c 'echo MARK; exec cat'`: holds FILE while the channel is open. */
+  private onFlock(ch: ServerChannel, line: string): void {
+    const end = (code: number, stderr = ''): void => {
+      try {
+        if (stderr) ch.stderr.write(stderr);
+        ch.exit(code);
+        ch.end();
+      } catch {
+        /* connection gone */
+      }
+    };
+    let argv: string[];
+    try {
+      argv = splitCommand(line);
+    } catch (e) {
+      end(2, `${SIM_NAME}: ${(e as Error).message}\n`);
+      return;
+    }
+    let i = 1;
+    let busyCode = 1;
+    for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+      if (argv[i] === '-E') busyCode = Number(argv[++i]);
+      else if (argv[i] !== '-n') return end(64, `flock: ${SIM_NAME} supports only -n -E CODE\n`);
+    }
+    const file = argv[i];
+    const cmd = argv.slice(i + 1);
+    const mark = cmd.length === 3 && cmd[0] === 'sh' && cmd[1] === '-c' ? /^echo ([\w-]+); exec cat$/.exec(cmd[2]!)?.[1] : undefined;
+    if (!file || !mark) return end(64, `flock: ${SIM_NAME} supports only "flock ... FILE sh -c 'echo MARK; exec cat'"\n`);
+    if (!fs.existsSync(nodePath.dirname(this.boardPath(file)))) return end(1, `flock: cannot open lock file ${file}: No such file or directory\n`);
+    if (this.locks.has(file)) return end(busyCode);
+    this.locks.set(file, ch);
+    fs.writeFileSync(this.boardPath(file), '');
+    ch.write(`${mark}\n`);
+    const release = (): void => {
+      if (this.locks.get(file) === ch) this.locks.delete(file);
+    };
+    ch.on('data', (d: Buffer) => ch.write(d));
+    ch.on('end', () => {
+      release();
+      end(0);
+    });
+    ch.on('close', release);
+    ch.on('error', release);
+  }
+
   private async runLine(line: string, stdin: Buffer): Promise<CommandResult> {
     let argv: string[];
     try {
@@ -352,6 +427,13 @@ export class BoardSimulator extends EventEmitter {
     const cmd = cmd0 && cmd0.startsWith('/usr/sbin/') ? nodePath.posix.basename(cmd0) : cmd0;
     if (!cmd) return { code: 0 };
     if (this.fire((f) => f.kind === 'command' && f.name === cmd)) return new Promise(() => undefined);
+    const hold = this.holds.findIndex((h) => h.name === cmd);
+    if (hold >= 0) {
+      const h = this.holds.splice(hold, 1)[0]!;
+      this.log(`holding ${cmd} until the test releases it`);
+      h.reached();
+      await h.released;
+    }
     const ops = args.filter((a) => a !== '--');
     const fileArgs = (list: string[]): string[] => {
       const i = list.indexOf('--');

@@ -17,7 +17,7 @@ import { generateEd25519 } from '../../hv-core/target/keys';
 import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
 import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
-import { deploy, DeployError, scenarioInfo } from '../../hv-core/deploy';
+import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/deploy';
 import { loadFile } from '../../hv-core/files';
 import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
@@ -190,6 +190,33 @@ describe('deploy through the board simulator', () => {
     );
     assertBootable(good);
     assert.deepEqual(readdirSync(sim.boardPath('/tmp')).filter((x) => x.startsWith('acrn-nest.')), [], 'staging folder removed');
+  });
+
+  test('one deploy at a time: a second deploy stops at step 1 and leaves the first one\'s upload alone; the lock goes with each deploy', async () => {
+    const first = image(300 * 1024);
+    const tmp = `${target.bootDir}/.${target.imageName}.acrn-nest.tmp`;
+    // The first deploy is caught holding the lock, with its upload in place, before update-grub.
+    const hold = sim.holdOnce('update-grub');
+    const a = deploy(opts(first, { noReboot: true }));
+    await hold.reached;
+    assert.deepEqual(sim.heldLocks(), [DEPLOY_LOCK]);
+    assert.equal(sha(sim.readFile(tmp)), sha(first), "the first deploy's upload is in place");
+    await assert.rejects(deploy(opts(image(100 * 1024))), (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy to .* is in progress/.test(e.message) && e.message.includes('127.0.0.1'));
+    assert.equal(sha(sim.readFile(tmp)), sha(first), "the refused deploy did not remove the first one's temp file");
+    hold.release();
+    await a;
+    assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(first));
+    assert.deepEqual(sim.heldLocks(), [], 'released when the first deploy ended');
+    // A deploy cut by the network loses its lock with its connection: the next one is not refused.
+    sim.cutOnce({ kind: 'upload-bytes', bytes: 50_000 });
+    await assert.rejects(deploy(opts(image(200 * 1024))), (e: unknown) => e instanceof DeployError && e.step === 'upload');
+    assert.deepEqual(sim.heldLocks(), []);
+    const third = image(150 * 1024);
+    await deploy(opts(third));
+    assertBootable(third);
+    // The full path re-takes the lock after the reboot and releases it at the end.
+    assert.equal(sim.commandLog.filter((l) => l.startsWith('flock ')).length >= 2, true);
+    assert.deepEqual(sim.heldLocks(), []);
   });
 
   test('not enough space in /boot: step 1 fails before anything is written', async () => {

@@ -4,19 +4,19 @@
  * the exact bytes land, the GRUB script is right and runs under sh, update-grub and grub-reboot are
  * called, no temp file is left, the previous image is kept; host keys (unknown refused with the
  * fingerprint, changed refused always, hashed entries, explicit acceptance recorded); hostile
- * names that reach the target unchanged and never run.
+ * names that reach the target unchanged and never run; one deploy at a time (real flock).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sshd } from './sshd';
 import { haveSshd, removeDir, startSshd } from './sshd';
 import { makeFakeBoard } from './fake-board';
-import { deploy, DeployError, ENTRY_ID } from '../../hv-core/deploy';
+import { deploy, DeployError, DEPLOY_LOCK, ENTRY_ID } from '../../hv-core/deploy';
 import type { ResolvedTarget, Target } from '../../hv-core/target';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError, parseTarget, resolveTarget } from '../../hv-core/target';
 import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
@@ -115,6 +115,40 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     assert.equal(r2.previousImage, path.join(board.bootDir, 'acrn.bin.prev'));
     assert.ok(readFileSync(board.grubCfg, 'utf8').includes(`--id acrn-nest-prev {`));
     assert.deepEqual(tempsIn(board.bootDir), []);
+  });
+
+  test('one deploy at a time (real flock): while another holds the board lock, a deploy stops at step 1 and changes nothing', async () => {
+    const dir = mkdtempSync(path.join(work, 'lock-'));
+    const board = makeFakeBoard(path.join(dir, 'board'));
+    const t = boardTarget(dir, board);
+    const old = fakeImage(1000);
+    writeFileSync(path.join(board.bootDir, 'acrn.bin'), old);
+    writeFileSync(path.join(board.bootDir, '.acrn.bin.acrn-nest.tmp'), 'the other deploy is uploading this');
+    writeFileSync(path.join(dir, 'new.bin'), fakeImage(2000));
+    // "Another deploy": util-linux flock on the same lock file (sshd is on this machine), held
+    // until its stdin ends, as deploy holds it.
+    const holder = spawn('flock', [DEPLOY_LOCK, 'sh', '-c', 'echo held; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+      holder.on('exit', (code) => reject(new Error(`flock exited ${code}`)));
+    });
+    try {
+      await assert.rejects(
+        deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false } }),
+        (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy to .*127\.0\.0\.1.* is in progress/.test(e.message) && e.message.includes(DEPLOY_LOCK),
+      );
+      assert.equal(sha(readFileSync(path.join(board.bootDir, 'acrn.bin'))), sha(old), 'the image is untouched');
+      assert.equal(readFileSync(path.join(board.bootDir, '.acrn.bin.acrn-nest.tmp'), 'utf8'), 'the other deploy is uploading this', "the other deploy's temp file is untouched");
+      assert.equal(existsSync(board.calls) ? readFileSync(board.calls, 'utf8') : '', '', 'no GRUB command ran');
+    } finally {
+      const gone = new Promise((resolve) => holder.on('exit', resolve));
+      holder.stdin.end();
+      await gone;
+    }
+    // The lock is free: the deploy goes through, and its own lock goes with it.
+    await deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false } });
+    assert.notEqual(sha(readFileSync(path.join(board.bootDir, 'acrn.bin'))), sha(old));
+    assert.equal(spawnSync('flock', ['-n', '-E', '75', DEPLOY_LOCK, 'true']).status, 0, 'the deploy released the lock');
   });
 
   test('when the saved default is acrn-nest, it moves to acrn-nest-prev before the image is replaced', async () => {
