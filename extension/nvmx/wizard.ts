@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { createTwoFilesPatch } from 'diff';
-import { findBoardFile } from '../../hv-core/nvmx/board.js';
+import { findBoardFile } from '../../hv-core/schema/tree.js';
 import type { PlanOptions } from '../../hv-core/nvmx/engine.js';
 import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine.js';
 import type { XmlDocument } from '../../hv-core/xml/model.js';
@@ -86,7 +86,7 @@ export class NvmxWizard implements vscode.Disposable {
     const cfg = vscode.workspace.getConfiguration(undefined, this.doc.uri);
     const setting = cfg.get<string>(Settings.boardFile, '');
     const tree = cfg.get<string>(Settings.acrnTree, '') || undefined;
-    const file = setting || (this.doc.uri.scheme === 'file' ? findBoardFile(this.doc.uri.fsPath, text, tree) : undefined);
+    const file = setting || (this.doc.uri.scheme === 'file' ? findBoardFile({ scenarioPath: this.doc.uri.fsPath, text, acrnTree: tree }) : undefined);
     if (!file) return { doc: undefined, file: null };
     try {
       return { doc: parseXml(readFileSync(file, 'utf8')), file };

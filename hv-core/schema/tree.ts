@@ -60,35 +60,48 @@ function isBoardXml(file: string): boolean {
   }
 }
 
+/** The root's `board=` attribute: from the parsed document, or read off the text's root tag. */
+function boardAttr(doc: XmlDocument | undefined, text: string | undefined): string | undefined {
+  if (doc) return attr(doc.root, 'board');
+  return text ? /<acrn-config\b[^>]*\bboard\s*=\s*["']([^"']*)["']/.exec(text)?.[1] : undefined;
+}
+
 /**
- * The board file of a scenario, in this order: an explicit path (setting/option); the scenario
- * root's `board=` attribute resolved in the tree at misc/config_tools/data/<board>/<board>.xml;
- * a sibling `<board>.xml`; a single board XML among the scenario's siblings.
+ * The board file of a scenario, in this order: an explicit path (setting/option); for the root's
+ * `board="NAME"`: a sibling `NAME.xml` or `NAME.board.xml` (what ACRN's board inspector writes)
+ * that is a board, then `misc/config_tools/data/NAME/NAME.xml` in the tree; the board named after
+ * the scenario's folder (ACRN's own data layout); the single board XML among the scenario's
+ * siblings. One function for the language server, the CLI commands and the wizard, so they all
+ * check against the same board.
  */
-export function findBoardFile(opts: { explicit?: string; scenarioPath?: string; doc?: XmlDocument; acrnTree?: string }): string | undefined {
+export function findBoardFile(opts: { explicit?: string; scenarioPath?: string; doc?: XmlDocument; text?: string; acrnTree?: string }): string | undefined {
   if (opts.explicit) return existsSync(opts.explicit) ? path.resolve(opts.explicit) : undefined;
-  const board = attr(opts.doc?.root, 'board');
-  const dir = opts.scenarioPath ? path.dirname(path.resolve(opts.scenarioPath)) : undefined;
+  const board = boardAttr(opts.doc, opts.text);
+  const self = path.resolve(opts.scenarioPath ?? '');
+  const dir = opts.scenarioPath ? path.dirname(self) : undefined;
+  const isSiblingBoard = (p: string): boolean => p !== self && existsSync(p) && isBoardXml(p);
   if (board && /^[\w.-]+$/.test(board)) {
+    if (dir) {
+      for (const name of [`${board}.xml`, `${board}.board.xml`]) {
+        const p = path.join(dir, name);
+        if (isSiblingBoard(p)) return p;
+      }
+    }
     if (opts.acrnTree) {
       const p = path.join(opts.acrnTree, 'misc', 'config_tools', 'data', board, `${board}.xml`);
       if (existsSync(p)) return p;
-    }
-    if (dir) {
-      const p = path.join(dir, `${board}.xml`);
-      if (existsSync(p) && p !== path.resolve(opts.scenarioPath ?? '')) return p;
     }
   }
   if (dir) {
     // ACRN's own layout: data/<board>/<board>.xml next to the scenarios.
     const named = path.join(dir, `${path.basename(dir)}.xml`);
-    if (existsSync(named) && named !== path.resolve(opts.scenarioPath ?? '') && isBoardXml(named)) return named;
+    if (isSiblingBoard(named)) return named;
     let found: string | undefined;
     try {
       for (const n of readdirSync(dir)) {
         if (!n.endsWith('.xml')) continue;
         const p = path.join(dir, n);
-        if (p === path.resolve(opts.scenarioPath ?? '') || !statSync(p).isFile()) continue;
+        if (p === self || !statSync(p).isFile()) continue;
         if (isBoardXml(p)) {
           if (found) return undefined; // ambiguous
           found = p;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Report } from '../bench';
 import { median } from '../bench';
 import { loadFile } from '../../hv-core/files';
-import { findBoardFile } from '../../hv-core/nvmx/board';
+import { findBoardFile } from '../../hv-core/schema/tree';
 import { planEnable } from '../../hv-core/nvmx/engine';
 import { checkNvmx } from '../../hv-core/nvmx/rules';
 import { detectDialect } from '../../hv-core/scenario/dialect';
@@ -29,7 +29,7 @@ export async function run(report: Report): Promise<void> {
       const l = loadFile(f);
       if (seen.has(l.path) || !/<vm[\s>]/.test(l.text) || !/>\s*(SOS_VM|SERVICE_VM)\s*</.test(l.text)) continue;
       seen.add(l.path);
-      const b = findBoardFile(l.path, l.text, acrnTree(tag));
+      const b = findBoardFile({ scenarioPath: l.path, text: l.text, acrnTree: acrnTree(tag) });
       if (b) items.push({ tag, text: l.text, board: parseXml(readFileSync(b, 'utf8')), boardPath: b });
     }
   }

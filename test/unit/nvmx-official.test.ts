@@ -15,7 +15,7 @@ import path from 'node:path';
 import { runCli } from '../../hv-core/cli/main';
 import type { CliIO } from '../../hv-core/cli/io';
 import { loadFile } from '../../hv-core/files';
-import { findBoardFile } from '../../hv-core/nvmx/board';
+import { findBoardFile } from '../../hv-core/schema/tree';
 import { nvmxStatus } from '../../hv-core/nvmx/engine';
 import { analyzeText } from '../../hv-core/scenario/analyze';
 import { parseXml } from '../../hv-core/xml/parser';
@@ -40,7 +40,7 @@ function scenariosWithServiceVm(tag: Case['tag']): { scenario: string; board: st
     if (seen.has(l.path)) continue;
     seen.add(l.path);
     if (!/<vm[\s>]/.test(l.text) || !/>\s*(SOS_VM|SERVICE_VM)\s*</.test(l.text)) continue;
-    const board = findBoardFile(l.path, l.text, acrnTree(tag));
+    const board = findBoardFile({ scenarioPath: l.path, text: l.text, acrnTree: acrnTree(tag) });
     assert.ok(board, `board for ${f}`);
     out.push({ scenario: l.path, board });
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdtempSync, cpSync, utimesSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, cpSync, copyFileSync, mkdirSync, rmSync, utimesSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { acrnTree, hasAcrnData, ACRN_DATA } from './helpers';
 import { loadSchema, schemaForTree, schemaFor, declarationAt, childDeclarations, enumerationOf, resolveType, simpleFacets, findAcrnTree, findBoardFile } from '../../hv-core/schema/index';
@@ -109,6 +109,40 @@ test('tree and board discovery walks up from the scenario file', { skip }, () =>
   assert.equal(findBoardFile({ scenarioPath: '/tmp/elsewhere/s.xml', doc, acrnTree: tree }), path.join(tree, 'misc', 'config_tools', 'data', 'whl-ipc-i5', 'whl-ipc-i5.xml'));
   const choice = schemaFor({ uri: `file://${scenario}` })!;
   assert.equal(choice.tree, tree);
+});
+
+test("board discovery for a scenario in the user's own folder: a sibling board wins, board-inspector names, ambiguity", { skip }, () => {
+  const tree = acrnTree('v3.3');
+  const inTree = path.join(tree, 'misc', 'config_tools', 'data', 'whl-ipc-i5', 'whl-ipc-i5.xml');
+  const dir = mkdtempSync(path.join(tmpdir(), 'acrn-board-'));
+  const scenario = path.join(dir, 'my.xml');
+  const text = '<acrn-config board="whl-ipc-i5" scenario="s"><hv/></acrn-config>';
+  writeFileSync(scenario, text);
+  const doc = parseXml(text);
+  // Nothing next to it: the tree's copy.
+  assert.equal(findBoardFile({ scenarioPath: scenario, doc, acrnTree: tree }), inTree);
+  // The board inspector's output name next to the scenario wins over the tree's copy (it is the
+  // user's board); the text form of the call finds the same file.
+  const inspected = path.join(dir, 'whl-ipc-i5.board.xml');
+  copyFileSync(inTree, inspected);
+  assert.equal(findBoardFile({ scenarioPath: scenario, doc, acrnTree: tree }), inspected);
+  assert.equal(findBoardFile({ scenarioPath: scenario, text, acrnTree: tree }), inspected);
+  // A sibling that is not a board does not count.
+  const other = path.join(dir, 'other');
+  mkdirSync(other);
+  writeFileSync(path.join(other, 'whl-ipc-i5.xml'), text);
+  const s2 = path.join(other, 's.xml');
+  writeFileSync(s2, text);
+  assert.equal(findBoardFile({ scenarioPath: s2, text, acrnTree: tree }), inTree);
+  // No board= and two boards among the siblings: ambiguous, none chosen.
+  const amb = path.join(dir, 'amb');
+  mkdirSync(amb);
+  copyFileSync(inTree, path.join(amb, 'a.xml'));
+  copyFileSync(inTree, path.join(amb, 'b.xml'));
+  writeFileSync(path.join(amb, 's.xml'), '<acrn-config><hv/></acrn-config>');
+  assert.equal(findBoardFile({ scenarioPath: path.join(amb, 's.xml'), text: '<acrn-config><hv/></acrn-config>' }), undefined);
+  rmSync(path.join(amb, 'b.xml'));
+  assert.equal(findBoardFile({ scenarioPath: path.join(amb, 's.xml'), text: '<acrn-config><hv/></acrn-config>' }), path.join(amb, 'a.xml'));
 });
 
 test('datachecks select by element name only (what the incremental re-evaluation relies on)', { skip }, () => {
