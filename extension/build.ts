@@ -359,10 +359,11 @@ export class BuildController implements vscode.Disposable {
       await cleanBuild({ acrnTree: root, signal: ac.signal, onLine: (l) => this.output.appendLine(l) });
     });
     this.diagnostics.clear();
+    void vscode.window.showInformationMessage(`acrn-nest: make clean done in ${root}`);
   }
 
   async selectTarget(): Promise<void> {
-    const t: ResolvedTarget | undefined = await pickTarget(undefined, 'deploying').catch((e: unknown) => {
+    const t: ResolvedTarget | undefined = await pickTarget(undefined, 'deploying', true).catch((e: unknown) => {
       void vscode.window.showErrorMessage(`acrn-nest: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     });

@@ -37,8 +37,11 @@ export function configuredTargets(): { targets: ResolvedTarget[]; errors: string
   return { targets, errors };
 }
 
-/** The target by name, the default one, or the user's pick; undefined when cancelled. */
-export async function pickTarget(name: string | undefined, purpose: string): Promise<ResolvedTarget | undefined> {
+/**
+ * The target by name, the default one, or the user's pick; undefined when cancelled. `ask`
+ * always shows the pick (Select Target: changing the default), with the current default first.
+ */
+export async function pickTarget(name: string | undefined, purpose: string, ask = false): Promise<ResolvedTarget | undefined> {
   const { targets, errors } = configuredTargets();
   if (errors.length) throw new Error(errors.join('; '));
   if (targets.length === 0) {
@@ -47,15 +50,17 @@ export async function pickTarget(name: string | undefined, purpose: string): Pro
     if (a === open) await vscode.commands.executeCommand('workbench.action.openSettings', Settings.targets);
     return undefined;
   }
-  const wanted = name ?? (vscode.workspace.getConfiguration().get<string>(Settings.defaultTarget) || undefined);
+  const current = vscode.workspace.getConfiguration().get<string>(Settings.defaultTarget) || undefined;
+  const wanted = name ?? (ask ? undefined : current);
   if (wanted) {
     const t = targets.find((x) => x.name === wanted);
     if (!t) throw new Error(`target "${wanted}" is not in ${Settings.targets} (known: ${targets.map((x) => x.name).join(', ')})`);
     return t;
   }
-  if (targets.length === 1) return targets[0];
+  if (targets.length === 1 && !ask) return targets[0];
+  const ordered = [...targets.filter((t) => t.name === current), ...targets.filter((t) => t.name !== current)];
   const pick = await vscode.window.showQuickPick(
-    targets.map((t) => ({ label: t.name, description: `${t.user}@${t.host}:${t.port}`, target: t })),
+    ordered.map((t) => ({ label: t.name, description: `${t.user}@${t.host}:${t.port}`, detail: t.name === current ? 'the current default' : undefined, target: t })),
     { title: `acrn-nest: target for ${purpose}`, placeHolder: `Set ${Settings.defaultTarget} to skip this question` },
   );
   return pick?.target;

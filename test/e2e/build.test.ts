@@ -145,3 +145,101 @@ test('Build and Deploy to the board simulator: modal host-key trust, five steps,
   await cs.waitForText('.part.panel', /ACRN hypervisor — sim/, 60_000);
   await cs.screenshot('build-deploy-done');
 });
+
+test('Select Target, the sudo password (asked once, kept, forgotten) and Clean ACRN Build', { timeout: 300_000 }, async (t) => {
+  const good = SCENARIO.replace('SCHED_FOO', 'SCHED_NOOP')
+    .replace('<lapic_passthrough>y</lapic_passthrough>', '<nested_virtualization_support>y</nested_virtualization_support>\n    <os_config>\n      <kern_mod>Linux_bzImage</kern_mod>\n    </os_config>');
+  const { workspace, env, settings } = buildWorkspace('targets', good);
+  const keys = utils.generateKeyPairSync('ed25519');
+  const key = path.join(workspace, '.ssh-id');
+  writeFileSync(key, keys.private, { mode: 0o600 });
+  const PASSWORD = "s3cret 'pw' $x";
+  const sim = await BoardSimulator.start({ dir: path.join(workspace, '.board'), authorizedKeys: [keys.public], rebootDelayMs: 300, consolePort: false, sudoPassword: PASSWORD });
+  t.after(() => sim.stop());
+  const knownHosts = path.join(workspace, '.known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
+  const sim2 = { name: 'other', host: '127.0.0.1', port: sim.port, user: 'someone', identityFile: key, knownHostsFile: knownHosts };
+  const cs = await startCodeServer({
+    workspace,
+    name: 'targets',
+    env,
+    settings: {
+      ...settings,
+      'acrnNest.targets': [{ name: 'sim', host: '127.0.0.1', port: sim.port, user: 'acrn', identityFile: key, knownHostsFile: knownHosts }, sim2],
+      'acrnNest.defaultTarget': 'sim',
+    },
+  });
+  t.after(() => cs.stop());
+  const page = cs.page;
+  const quickTitle = (pattern: RegExp) => page.locator('.quick-input-widget .quick-input-title', { hasText: pattern });
+  const toasts = '.notifications-toasts';
+  // After a deploy the hypervisor console terminal opens and takes the focus; commands start from
+  // the editor, as a user's would.
+  const focusEditor = (): Promise<void> => page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  const clearToasts = async (): Promise<void> => {
+    await focusEditor();
+    await cs.runCommand('Notifications: Clear All Notifications');
+  };
+  /** Runs a palette command whose first act is a quick pick / input box (runCommand waits for the palette to close). */
+  const startCommand = async (title: string): Promise<void> => {
+    await focusEditor();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first().click();
+  };
+
+  await cs.openFile('scenarios/nested.xml');
+  await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
+
+  // 1. sudo asks for a password: acrn-nest asks once (a password box), then deploys.
+  await cs.runCommand('acrn-nest: Build and Deploy');
+  await quickTitle(/sudo password for acrn@127\.0\.0\.1/).waitFor({ state: 'visible', timeout: 90_000 });
+  assert.equal(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password', 'the box hides what is typed');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await cs.waitForText(toasts, /Build and Deploy: deployed to sim/, 90_000);
+  assert.equal(sim.grubEnv().saved_entry, 'acrn-nest');
+  assert.ok(!sim.commandLog.some((l) => l.includes(PASSWORD)), 'the password never appears in a command line');
+  const settingsFile = path.join(cs.userDataDir, 'User', 'settings.json');
+  assert.ok(!readFileSync(settingsFile, 'utf8').includes(PASSWORD), 'nor in settings');
+
+  // 2. Kept in SecretStorage: the next deploy does not ask (it would wait for the box forever).
+  await clearToasts();
+  const boots = sim.bootCount;
+  await cs.runCommand('acrn-nest: Build and Deploy');
+  await cs.waitForText(toasts, /Build and Deploy: deployed to sim/, 90_000);
+  assert.equal(sim.bootCount, boots + 1, 'deployed (and rebooted) again');
+
+  // 3. Forget Sudo Password: the next deploy asks again; Escape cancels it.
+  await clearToasts();
+  await cs.runCommand('acrn-nest: Forget Sudo Password');
+  await cs.waitForText(toasts, /sudo password for sim forgotten/);
+  await clearToasts();
+  await cs.runCommand('acrn-nest: Build and Deploy');
+  await quickTitle(/sudo password for acrn@127\.0\.0\.1/).waitFor({ state: 'visible', timeout: 90_000 });
+  await cs.screenshot('targets-sudo-password');
+  await page.keyboard.press('Escape');
+  await cs.waitForText(toasts, /Build and Deploy failed/, 60_000);
+  assert.equal(sim.bootCount, boots + 1, 'no deploy without the password');
+
+  // 4. Select Target: always asks, the current default first; the pick becomes the workspace's default.
+  await clearToasts();
+  await startCommand('acrn-nest: Select Target');
+  await quickTitle(/target for deploying/).waitFor({ state: 'visible' });
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  assert.match(await rows.first().innerText(), /sim[\s\S]*the current default/);
+  await rows.filter({ hasText: 'someone@127.0.0.1' }).first().click();
+  await cs.waitForText(toasts, /deploying to other \(someone@127\.0\.0\.1:\d+\) from now on/);
+  const ws = JSON.parse(readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(ws['acrnNest.defaultTarget'], 'other');
+
+  // 5. Clean ACRN Build (make clean): make clean in the tree removes the build output.
+  const out = path.join(workspace, 'acrn', 'build', 'hypervisor');
+  assert.ok(existsSync(out), 'built before');
+  await focusEditor();
+  await cs.runCommand('acrn-nest: Clean ACRN Build (make clean)');
+  await cs.waitForText(toasts, /make clean done in/, 60_000);
+  assert.equal(existsSync(out), false, 'make clean removed build/hypervisor');
+});
