@@ -232,12 +232,13 @@ export class BoardSimulator extends EventEmitter {
     if (i < 0) return false;
     const f = this.faults.splice(i, 1)[0]!;
     this.log(`fault injected: connection cut (${JSON.stringify(f)})`);
-    this.cutAll();
+    this.cutAll(`fault ${JSON.stringify(f)}`);
     return true;
   }
 
   /** Drops every SSH connection at once (the cable is pulled). */
-  cutAll(): void {
+  cutAll(why = 'cut'): void {
+    this.commandLog.push(`[${SIM_NAME}] every connection dropped (${why}, ${this.sockets.size} open)`);
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     // sshd ends the sessions of a dropped connection: each `flock ... cat` dies and its lock goes.
@@ -293,7 +294,7 @@ export class BoardSimulator extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.rebootTimer) clearTimeout(this.rebootTimer);
-    this.cutAll();
+    this.cutAll('stop');
     for (const s of this.consoleSockets) s.destroy();
     await Promise.all([new Promise<void>((r) => this.tcp.close(() => r())), this.consoleSrv ? new Promise<void>((r) => this.consoleSrv!.close(() => r())) : Promise.resolve()]);
   }
@@ -301,7 +302,8 @@ export class BoardSimulator extends EventEmitter {
   // ---------------------------------------------------------------- SSH
 
   private onClient(client: Connection): void {
-    client.on('error', () => undefined);
+    // Kept in the command log: a test that sees a dropped connection can tell why.
+    client.on('error', (e: Error) => this.commandLog.push(`[${SIM_NAME}] SSH connection error: ${e.message}`));
     client.on('authentication', (ctx) => {
       if (ctx.username !== this.user) return ctx.reject(['publickey']);
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
@@ -842,7 +844,7 @@ export class BoardSimulator extends EventEmitter {
     this.up = false;
     this.acrnRunning = false;
     this.consoleWrite(`\r\n[${SIM_NAME}] rebooting ...\r\n`);
-    this.cutAll();
+    this.cutAll('reboot');
     if (this.opts.consoleDropsOnReboot && this.consoleSrv) {
       // The console server is down with the board: connections drop, new ones are refused.
       this.consoleSrv.close();
