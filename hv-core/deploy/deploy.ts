@@ -27,7 +27,7 @@ import { readFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
-import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
+import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError, channelExit } from '../target/connection.js';
 import type { ResolvedTarget } from '../target/target.js';
 import { remoteJoin } from '../target/target.js';
 import { describeTarget } from '../target/resolve.js';
@@ -107,7 +107,7 @@ export class DeployError extends Error {
 }
 
 const MARGIN = 1024 * 1024;
-const PROBES = 6;
+const PROBES = 7;
 const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function sha256Hex(data: Buffer): string {
@@ -186,8 +186,12 @@ async function takeLock(conn: SshConnection, timeoutMs: number): Promise<LockRes
         finish({ held: ch });
       }
     });
-    ch.on('exit', (code: number | null) => finish(code === LOCK_BUSY ? { busy: true } : { unavailable: err.trim().split('\n').pop() || `flock exited with ${code}` }));
-    ch.on('close', () => finish({ unavailable: err.trim() || 'the lock channel closed' }));
+    // flock's status: busy (LOCK_BUSY) must never read as "no flock". channelExit has it even
+    // when it came before these listeners.
+    void channelExit(ch).then((code) => {
+      if (code === LOCK_BUSY) finish({ busy: true });
+      else finish({ unavailable: err.trim().split('\n').pop() || (code === null ? 'the lock channel closed' : `flock exited with ${code}`) });
+    });
   });
 }
 
@@ -337,14 +341,21 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('check', 'running', `connecting to ${host}`);
     conn = await SshConnection.connect(t, connectOpts);
     emit('check', 'progress', `connected to ${host}`, 0.2);
-    const l = await takeLock(conn, cmdTimeout);
-    if ('busy' in l) fail(lockBusyMessage(host));
-    if ('held' in l) lock = l.held;
-    else {
-      lock = 'unavailable';
+    // The lock is taken side by side with the read-only probes below; nothing is written before
+    // it is held.
+    const locking = takeLock(conn, cmdTimeout);
+    locking.catch(() => undefined);
+    const lockNow = async (): Promise<ClientChannel | 'unavailable'> => {
+      const l = await locking;
+      if ('busy' in l) fail(lockBusyMessage(host));
+      if ('held' in l) return l.held;
       emit('check', 'progress', `deploys to ${host} are not serialized: the board has no usable flock (${'unavailable' in l ? l.unavailable : ''}); install util-linux`, 0.25);
-    }
-    await Promise.all([run(['rm', '-f', '--', ...allTemps()]), run(['mkdir', '-p', '--', B])]);
+      return 'unavailable';
+    };
+    // bootDir must exist for df (creating it is harmless to another deploy), and the lock must be
+    // held before a temp file is removed: both first, side by side.
+    const [, held] = await Promise.all([run(['mkdir', '-p', '--', B]), lockNow()]);
+    lock = held;
     const kernel = t.kernel;
     const tag = t.kernelTag ?? info?.serviceKernMod ?? 'Linux_bzImage';
     if (info && info.serviceKernMod && t.kernelTag && t.kernelTag !== info.serviceKernMod) {
@@ -360,30 +371,38 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     for (const m of t.modules) if (!extraModules.includes(m)) extraModules.push(m);
     const acpiRemote: { path: string; tag: string; file: string }[] = (info?.acpiModules ?? []).map((m) => ({ path: remoteJoin(B, m.file), tag: m.tag, file: m.file }));
     const grubTools = (['updateGrub', 'grubReboot', 'grubSetDefault'] as const).map((name) => ({ name, prog: t.commands[name][0]! }));
-    // Independent probes run side by side on the one connection (at most PROBES channels, below
-    // sshd's default MaxSessions 10); their results are judged in a fixed order.
+    // Tools named by path are tested one by one; the others with one `which` (it prints the ones
+    // it finds, one a line).
+    const byName = grubTools.filter((g) => !g.prog.startsWith('/'));
+    const which = byName.length ? exec(['env', SBIN_PATH, 'which', ...byName.map((g) => g.prog)], { sudo: false }) : undefined;
+    which?.catch(() => undefined);
+    // Independent probes run side by side on the one connection (at most PROBES channels, plus the
+    // lock's, below sshd's default MaxSessions 10); their results are judged in a fixed order.
     const probes = await pool(
       [
+        () => run(['rm', '-f', '--', ...allTemps()]),
         () => exec(['test', '-f', kernel]),
         () => exec(['stat', '-c', '%s', '--', realImage]),
         () => run(['df', '-P', '-k', '--', B, kernel]),
         () => run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false }),
         () => (t.cmdline !== undefined ? Promise.resolve(undefined) : exec(['cat', '/proc/cmdline'], { sudo: false })),
         () => exec([...t.commands.grubEditenv, 'list']),
-        ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : exec(['env', SBIN_PATH, 'which', g.prog], { sudo: false }))),
+        () => exec(['test', '-f', prevImage]),
+        ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : Promise.resolve(undefined))),
         ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
         ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
       ],
       PROBES,
     );
-    const [k, imgStat, dfOut, bootIdOut, cmdlineOut, ge] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult];
-    const toolResults = probes.slice(6, 6 + grubTools.length) as ExecResult[];
-    const moduleResults = probes.slice(6 + grubTools.length, 6 + grubTools.length + extraModules.length) as ExecResult[];
-    const acpiResults = probes.slice(6 + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
+    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult];
+    const toolResults = probes.slice(8, 8 + grubTools.length) as (ExecResult | undefined)[];
+    const found = new Set(((await which)?.stdout ?? '').split('\n').map((l) => nodePath.posix.basename(l.trim())));
+    const moduleResults = probes.slice(8 + grubTools.length, 8 + grubTools.length + extraModules.length) as ExecResult[];
+    const acpiResults = probes.slice(8 + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
     if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
     extraModules.forEach((m, i) => moduleResults[i]!.code !== 0 && fail(`module ${m.tag}: ${m.path} does not exist on the board`));
     acpiRemote.forEach((a, i) => acpiResults[i] && acpiResults[i]!.code !== 0 && fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`));
-    grubTools.forEach((g, i) => toolResults[i]!.code !== 0 && fail(`GRUB is not set up on the board: ${g.prog} (${g.name}) not found. acrn-nest needs GRUB 2 with update-grub and grub-reboot (Ubuntu: apt install grub2-common), or set "commands" in the target`));
+    grubTools.forEach((g, i) => (toolResults[i] ? toolResults[i]!.code !== 0 : !found.has(g.prog)) && fail(`GRUB is not set up on the board: ${g.prog} (${g.name}) not found. acrn-nest needs GRUB 2 with update-grub and grub-reboot (Ubuntu: apt install grub2-common), or set "commands" in the target`));
     prevExists = imgStat.code === 0;
     const existingSize = prevExists ? Number(imgStat.stdout.trim()) || 0 : 0;
     const df = parseDf(dfOut.stdout);
@@ -408,15 +427,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     // Keep the previous image, unless .prev is what the saved default boots (then .prev is the
     // known-good copy and the current image may be an unverified one).
     const keepPrev = prevExists && saved !== ENTRY_PREV_ID;
-    if (keepPrev) {
-      emit('upload', 'running', `keeping the previous image as ${prevImage}`);
-      await run(['cp', '-p', '--', realImage, tmpPrev]);
-      await run(['mv', '-f', '--', tmpPrev, prevImage]);
-    }
-    const prevAvailable = keepPrev || (await exec(['test', '-f', prevImage])).code === 0;
+    // The copy runs side by side with the upload (each under its own temp name); .prev is
+    // replaced atomically once the copy is whole.
+    const keeping = keepPrev ? run(['cp', '-p', '--', realImage, tmpPrev]).then(() => run(['mv', '-f', '--', tmpPrev, prevImage])) : undefined;
+    keeping?.catch(() => undefined);
+    if (keepPrev) emit('upload', 'running', `keeping the previous image as ${prevImage}`);
+    const prevAvailable = keepPrev || prevProbe.code === 0;
     emit('upload', 'running', `uploading ${nodePath.basename(o.image)} (${(image.length / 1024).toFixed(0)} KiB) to ${tmpImage}`, 0);
     await putFile(image, tmpImage, 0o644, (sent, total) => emit('upload', 'progress', `${(sent / 1024).toFixed(0)} / ${(total / 1024).toFixed(0)} KiB`, sent / total));
-    await verifySha(tmpImage, sha, 'the image');
+    await Promise.all([verifySha(tmpImage, sha, 'the image'), keeping]);
     for (const a of acpiRemote) {
       const data = acpiLocal.get(a.file);
       if (!data) continue;
@@ -440,7 +459,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
     emit('grub', 'running', `writing ${grubFile}`);
     await putFile(Buffer.from(script, 'utf8'), tmpGrub, 0o755);
-    await run(['chmod', '0755', '--', tmpGrub]);
     await run(['mv', '-f', '--', tmpGrub, grubFile]);
     emit('grub', 'progress', `running ${t.commands.updateGrub.join(' ')}`, 0.4);
     await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });

@@ -392,7 +392,9 @@ export class BoardSimulator extends EventEmitter {
     const mark = cmd.length === 3 && cmd[0] === 'sh' && cmd[1] === '-c' ? /^echo ([\w-]+); exec cat$/.exec(cmd[2]!)?.[1] : undefined;
     if (!file || !mark) return end(64, `flock: ${SIM_NAME} supports only "flock ... FILE sh -c 'echo MARK; exec cat'"\n`);
     if (!fs.existsSync(nodePath.dirname(this.boardPath(file)))) return end(1, `flock: cannot open lock file ${file}: No such file or directory\n`);
-    if (this.locks.has(file)) return end(busyCode);
+    // Answered a turn later, as a process would: an exit status sent before the exec request is
+    // acknowledged is lost on the client.
+    if (this.locks.has(file)) return void setImmediate(() => end(busyCode));
     this.locks.set(file, ch);
     fs.writeFileSync(this.boardPath(file), '');
     ch.write(`${mark}\n`);
@@ -472,9 +474,11 @@ export class BoardSimulator extends EventEmitter {
         while (i < args.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(args[i]!)) i++;
         return this.run(args.slice(i), stdin, root);
       }
-      case 'which':
-        for (const a of ops) if (!KNOWN_COMMANDS.includes(a)) return { code: 1 };
-        return { code: 0, stdout: ops.map((a) => `/usr/sbin/${a}\n`).join('') };
+      case 'which': {
+        // Like which(1): the ones it finds, one a line; exit 1 if any is missing.
+        const hit = ops.filter((a) => KNOWN_COMMANDS.includes(a));
+        return { code: hit.length === ops.length ? 0 : 1, stdout: hit.map((a) => `/usr/sbin/${a}\n`).join('') };
+      }
       case 'true':
         return { code: 0 };
       case 'echo':

@@ -186,6 +186,17 @@ function parseJump(spec: string): { user?: string; host: string; port?: number }
   return out;
 }
 
+const EXITS = new WeakMap<ClientChannel, Promise<number | null>>();
+
+/**
+ * The exit status of a command started with SshConnection.channel(): resolves when it exits, or
+ * with null when the channel closes without a status. Never misses a status that came before the
+ * caller attached its own listeners.
+ */
+export function channelExit(ch: ClientChannel): Promise<number | null> {
+  return EXITS.get(ch) ?? Promise.resolve(null);
+}
+
 export class SshConnection {
   private sftpP: Promise<SFTPWrapper> | undefined;
   private readonly pending = new Set<(e: Error) => void>();
@@ -445,7 +456,19 @@ export class SshConnection {
   /** An interactive channel (consoles): a command with an optional pty, or a login shell when argv is empty. */
   channel(argv: readonly string[], pty?: PseudoTtyOptions | boolean): Promise<ClientChannel> {
     return this.track<ClientChannel>((resolve, reject) => {
-      const cb = (err: Error | undefined, ch: ClientChannel): void => (err ? reject(err) : resolve(ch));
+      const cb = (err: Error | undefined, ch: ClientChannel): void => {
+        if (err) return reject(err);
+        // Recorded from the start: a quick command's exit status can come before the caller
+        // gets the channel (see channelExit).
+        EXITS.set(
+          ch,
+          new Promise((res) => {
+            ch.once('exit', (code: number | null) => res(code ?? null));
+            ch.once('close', () => res(null));
+          }),
+        );
+        resolve(ch);
+      };
       if (argv.length === 0) {
         if (pty && typeof pty === 'object') this.client.shell(pty, cb);
         else this.client.shell(cb);
@@ -504,6 +527,13 @@ export class SshConnection {
         let next = 0;
         let acked = 0;
         let inflight = 0;
+        // The mode exactly (open's mode is subject to the server's umask), pipelined with the
+        // writes: the request is answered before the close that follows them.
+        if (o.mode !== undefined) {
+          sftp.fchmod(h, o.mode, (merr) => {
+            if (merr && !failed) fail(new Error(`${what} on ${this.label}: chmod ${o.mode!.toString(8)}: ${merr.message}`));
+          });
+        }
         const pump = (): void => {
           while (!failed && inflight < WRITE_WINDOW && next < total) {
             const off0 = next;
