@@ -68,6 +68,18 @@ function buildWorkspace(name: string, scenario: string): { workspace: string; en
   };
 }
 
+/** A build workspace with a scenario ACRN accepts, and a board simulator to deploy to (its key in the workspace). */
+async function deployWorkspace(name: string, simOptions: { sudoPassword?: string }): Promise<ReturnType<typeof buildWorkspace> & { key: string; sim: BoardSimulator; knownHosts: string }> {
+  const good = SCENARIO.replace('SCHED_FOO', 'SCHED_NOOP')
+    .replace('<lapic_passthrough>y</lapic_passthrough>', '<nested_virtualization_support>y</nested_virtualization_support>\n    <os_config>\n      <kern_mod>Linux_bzImage</kern_mod>\n    </os_config>');
+  const ws = buildWorkspace(name, good);
+  const keys = utils.generateKeyPairSync('ed25519');
+  const key = path.join(ws.workspace, '.ssh-id');
+  writeFileSync(key, keys.private, { mode: 0o600 });
+  const sim = await BoardSimulator.start({ dir: path.join(ws.workspace, '.board'), authorizedKeys: [keys.public], rebootDelayMs: 300, consolePort: false, ...simOptions });
+  return { ...ws, key, sim, knownHosts: path.join(ws.workspace, '.known_hosts') };
+}
+
 test('Build (command and task): ACRN validator findings in the Problems panel at the scenario line', { timeout: 240_000 }, async (t) => {
   const { workspace, env, settings } = buildWorkspace('build', SCENARIO);
   // The acrn-nest task type in tasks.json, as the default build task, with the $acrn-nest matcher.
@@ -105,15 +117,8 @@ test('Build (command and task): ACRN validator findings in the Problems panel at
 });
 
 test('Build and Deploy to the board simulator: modal host-key trust, five steps, ACRN running', { timeout: 180_000 }, async (t) => {
-  const good = SCENARIO.replace('SCHED_FOO', 'SCHED_NOOP')
-    .replace('<lapic_passthrough>y</lapic_passthrough>', '<nested_virtualization_support>y</nested_virtualization_support>\n    <os_config>\n      <kern_mod>Linux_bzImage</kern_mod>\n    </os_config>');
-  const { workspace, env, settings } = buildWorkspace('deploy', good);
-  const keys = utils.generateKeyPairSync('ed25519');
-  const key = path.join(workspace, '.ssh-id');
-  writeFileSync(key, keys.private, { mode: 0o600 });
-  const sim = await BoardSimulator.start({ dir: path.join(workspace, '.board'), authorizedKeys: [keys.public], rebootDelayMs: 300, consolePort: false });
+  const { workspace, env, settings, key, sim, knownHosts } = await deployWorkspace('deploy', {});
   t.after(() => sim.stop());
-  const knownHosts = path.join(workspace, '.known_hosts');
   const cs = await startCodeServer({
     workspace,
     name: 'build-deploy',
@@ -147,16 +152,9 @@ test('Build and Deploy to the board simulator: modal host-key trust, five steps,
 });
 
 test('Select Target, the sudo password (asked once, kept, forgotten) and Clean ACRN Build', { timeout: 300_000 }, async (t) => {
-  const good = SCENARIO.replace('SCHED_FOO', 'SCHED_NOOP')
-    .replace('<lapic_passthrough>y</lapic_passthrough>', '<nested_virtualization_support>y</nested_virtualization_support>\n    <os_config>\n      <kern_mod>Linux_bzImage</kern_mod>\n    </os_config>');
-  const { workspace, env, settings } = buildWorkspace('targets', good);
-  const keys = utils.generateKeyPairSync('ed25519');
-  const key = path.join(workspace, '.ssh-id');
-  writeFileSync(key, keys.private, { mode: 0o600 });
   const PASSWORD = "s3cret 'pw' $x";
-  const sim = await BoardSimulator.start({ dir: path.join(workspace, '.board'), authorizedKeys: [keys.public], rebootDelayMs: 300, consolePort: false, sudoPassword: PASSWORD });
+  const { workspace, env, settings, key, sim, knownHosts } = await deployWorkspace('targets', { sudoPassword: PASSWORD });
   t.after(() => sim.stop());
-  const knownHosts = path.join(workspace, '.known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${sim.port} ${sim.hostKeyPub}\n`);
   const sim2 = { name: 'other', host: '127.0.0.1', port: sim.port, user: 'someone', identityFile: key, knownHostsFile: knownHosts };
   const cs = await startCodeServer({
