@@ -42,6 +42,7 @@ export const PROBE_SCRIPT = [
   `q=$(command -v qemu-system-x86_64 2>/dev/null) && echo "qemu=$q" && echo "qemuversion=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)" || echo qemu=`,
   `cfg=; if [ -r /proc/config.gz ]; then cfg=/proc/config.gz; elif [ -r "/boot/config-$(uname -r)" ]; then cfg="/boot/config-$(uname -r)"; fi`,
   `echo "configfile=$cfg"`,
+  `if command -v flock >/dev/null 2>&1 && [ -d /run/lock ] && [ -w /run/lock ]; then echo deploylock=yes; else echo "deploylock=no:$(command -v flock >/dev/null 2>&1 && echo flock || echo noflock):$([ -d /run/lock ] && [ -w /run/lock ] && echo runlock || echo norunlock)"; fi`,
   `if [ "$cfg" = /proc/config.gz ]; then (zcat /proc/config.gz 2>/dev/null || gzip -dc /proc/config.gz); elif [ -n "$cfg" ]; then cat "$cfg"; fi | grep -E '^(# )?CONFIG_(KVM|KVM_INTEL|ACRN_GUEST|ACRN_HSM)( is not set|=)' | sed 's/^# \\(CONFIG_[A-Z_]*\\) is not set/\\1=n/; s/^/config:/'`,
 ].join('\n');
 
@@ -56,6 +57,8 @@ export interface Probe {
   qemuVersion: string | undefined;
   configFile: string | undefined;
   config: Record<string, string>;
+  /** flock and a writable /run/lock (acrn-nest deploy's one-at-a-time lock): yes, why not, or not probed. */
+  deployLock: { ok: boolean; flock: boolean; runLock: boolean } | undefined;
 }
 
 export function parseProbe(out: string): Probe {
@@ -81,6 +84,7 @@ export function parseProbe(out: string): Probe {
     qemuVersion: kv.qemuversion || undefined,
     configFile: kv.configfile || undefined,
     config,
+    deployLock: kv.deploylock === undefined ? undefined : kv.deploylock === 'yes' ? { ok: true, flock: true, runLock: true } : { ok: false, flock: kv.deploylock.includes(':flock:'), runLock: kv.deploylock.endsWith(':runlock') },
   };
 }
 
@@ -127,6 +131,15 @@ export function serviceVmChecks(p: Probe): DoctorCheck[] {
       ? { id: 'qemu', where, title: 'qemu-system-x86_64 installed', status: 'ok', detail: `${p.qemu}${p.qemuVersion ? ` (${p.qemuVersion})` : ''}` }
       : { id: 'qemu', where, title: 'qemu-system-x86_64 installed', status: 'fail', detail: 'qemu-system-x86_64 is not on the PATH', fix: 'sudo apt-get install qemu-system-x86 (the recipe lists qemu-kvm qemu virt-manager virt-viewer libvirt-bin).', recipe: RECIPE_STEPS.qemu },
   );
+  const l = p.deployLock;
+  if (l) {
+    const title = 'one deploy at a time (flock, /run/lock)';
+    out.push(
+      l.ok
+        ? { id: 'deploy-lock', where, title, status: 'ok', detail: 'flock and a writable /run/lock: acrn-nest deploy serializes deploys to this board' }
+        : { id: 'deploy-lock', where, title, status: 'warn', detail: `${l.flock ? '' : 'flock is not installed'}${!l.flock && !l.runLock ? '; ' : ''}${l.runLock ? '' : '/run/lock is missing or not writable'}: two deploys to this board at once are not kept apart`, fix: l.flock ? 'Create /run/lock (mode 1777), as Debian and Ubuntu do.' : 'sudo apt-get install util-linux (it provides flock).' },
+    );
+  }
   return out;
 }
 

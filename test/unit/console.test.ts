@@ -192,4 +192,18 @@ describe('doctor checks from a probe', () => {
     assert.equal(by('kvm').status, 'fail');
     assert.match(by('qemu').fix!, /apt-get install qemu-system-x86/);
   });
+
+  it("deploy's lock: flock and a writable /run/lock, or a warning saying which is missing", () => {
+    const base = 'vmx=1\nkvm=yes\nkvmaccess=yes\nhsm=acrn_hsm\nkernel=5.10\nuser=root\nqemu=/usr/bin/qemu-system-x86_64\n';
+    const lock = (line: string) => serviceVmChecks(parseProbe(base + line)).find((c) => c.id === 'deploy-lock');
+    assert.equal(lock('deploylock=yes\n')!.status, 'ok');
+    const noFlock = lock('deploylock=no:noflock:runlock\n')!;
+    assert.equal(noFlock.status, 'warn');
+    assert.match(noFlock.detail, /^flock is not installed: two deploys/);
+    assert.match(noFlock.fix!, /util-linux/);
+    const noDir = lock('deploylock=no:flock:norunlock\n')!;
+    assert.match(noDir.detail, /^\/run\/lock is missing or not writable/);
+    assert.match(noDir.fix!, /Create \/run\/lock/);
+    assert.equal(lock(''), undefined, 'an older probe output: no check');
+  });
 });
