@@ -72,6 +72,15 @@ async function targetFrom(arg: unknown, purpose: string): Promise<ResolvedTarget
   return nodeTarget(arg) ?? (await pickTarget(typeof arg === 'string' ? arg : undefined, purpose));
 }
 
+/** The running L2 guest a command is for: the Nested view's node, else picked on the chosen target. */
+async function guestFrom(m: ConsoleManager, arg: unknown, purpose: string): Promise<{ t: ResolvedTarget; name: string } | undefined> {
+  const n = arg as NestedNode | undefined;
+  const t = await targetFrom(arg, purpose);
+  if (!t) return undefined;
+  const name = n?.kind === 'l2' ? n.name : await pickGuest(m, t, true);
+  return name ? { t, name } : undefined;
+}
+
 async function pickGuest(m: ConsoleManager, t: ResolvedTarget, runningOnly: boolean): Promise<string | undefined> {
   const list = (await (await m.l2Manager(t)).list()).filter((g) => !runningOnly || g.running);
   if (!list.length) {
@@ -139,19 +148,14 @@ export const CONSOLE_COMMANDS: Record<string, CommandFactory> = {
   },
   [Commands.attachL2]: (ctx) => async (arg?: unknown) => {
     const m = consoles(ctx);
-    const n = arg as NestedNode | undefined;
-    const t = await targetFrom(arg, 'attaching to an L2 guest');
-    if (!t) return;
-    const name = n?.kind === 'l2' ? n.name : await pickGuest(m, t, true);
-    if (name) await m.openL2Console(t, name);
+    const g = await guestFrom(m, arg, 'attaching to an L2 guest');
+    if (g) await m.openL2Console(g.t, g.name);
   },
   [Commands.stopL2]: (ctx) => async (arg?: unknown) => {
     const m = consoles(ctx);
-    const n = arg as NestedNode | undefined;
-    const t = await targetFrom(arg, 'stopping an L2 guest');
-    if (!t) return;
-    const name = n?.kind === 'l2' ? n.name : await pickGuest(m, t, true);
-    if (!name) return;
+    const g = await guestFrom(m, arg, 'stopping an L2 guest');
+    if (!g) return;
+    const { t, name } = g;
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: stopping L2 guest ${name} (system_powerdown, then kill after the timeout)` }, async () => (await m.l2Manager(t)).stop(name));
     const how = { powerdown: 'powered down', terminated: 'did not power down in time and was terminated', killed: 'was killed (SIGKILL)', 'not-running': 'was not running' }[r.how];
     void vscode.window.showInformationMessage(`acrn-nest: L2 guest ${name} ${how}.`);

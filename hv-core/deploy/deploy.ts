@@ -181,10 +181,7 @@ async function takeLock(conn: SshConnection, timeoutMs: number): Promise<LockRes
     ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ch.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes(LOCK_HELD_MARK)) {
-        ch.once('close', () => CLOSED.add(ch));
-        finish({ held: ch });
-      }
+      if (out.includes(LOCK_HELD_MARK)) finish({ held: ch });
     });
     // flock's status: busy (LOCK_BUSY) must never read as "no flock". channelExit has it even
     // when it came before these listeners.
@@ -195,25 +192,19 @@ async function takeLock(conn: SshConnection, timeoutMs: number): Promise<LockRes
   });
 }
 
-/** Lock channels already closed (the connection dropped): nothing left to release. */
-const CLOSED = new WeakSet<ClientChannel>();
-
-/** Ends `cat` (EOF) and waits until the board has closed the channel: the lock is free then. */
+/**
+ * Ends `cat` (EOF) and waits until flock has exited on the board: the lock is free then. A channel
+ * that already closed (the connection dropped) has nothing left to release.
+ */
 async function releaseLock(ch: ClientChannel): Promise<void> {
-  if (CLOSED.has(ch)) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 2000);
-    ch.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    try {
-      ch.end();
-    } catch {
-      clearTimeout(timer);
-      resolve();
-    }
-  });
+  try {
+    ch.end();
+  } catch {
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([channelExit(ch), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
 }
 
 function lockBusyMessage(host: string): string {

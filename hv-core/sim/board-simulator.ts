@@ -130,7 +130,7 @@ export class BoardSimulator extends EventEmitter {
   hostKeyPub = '';
   /** OpenSSH SHA256 fingerprint of the host key. */
   hostFingerprint = '';
-  /** Every exec'd command line, in order (for tests and the demo log). */
+  /** Every exec'd command line, in order, and `[acrn-nest board simulator] ...` notes on dropped connections (tests, demo log). */
   readonly commandLog: string[] = [];
   bootId = randomUUID();
   bootCount = 0;
