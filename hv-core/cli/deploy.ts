@@ -116,7 +116,7 @@ export const deployCommand: CliRun = {
         },
         onEvent,
       });
-      io.out(r.rebooted ? `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: ACRN is running, "${r.entryId}" is the default entry` : `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: the next boot tries "${r.entryId}" once`);
+      io.out(r.rebooted ? `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: the new image runs (${r.target}), "${r.entryId}" is what a plain reboot boots` : `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: the next boot tries "${r.entryId}" once`);
       return 0;
     } catch (e) {
       if (e instanceof DeployError) {

@@ -2,16 +2,23 @@
  * The safe deploy: five explicit steps, each reported through `onEvent`, that never leave the board
  * unbootable.
  *
- *  1 check   connect; free space in bootDir; GRUB commands present; the Service VM kernel exists and
- *            its module tag equals the scenario's os_config/kern_mod; removes stale temp files.
+ *  1 check   the image is multiboot2; connect; take the deploy lock; free space in bootDir; GRUB
+ *            commands present; the Service VM kernel exists and its module tag equals the scenario's
+ *            os_config/kern_mod; what a plain reboot boots today (grub.cfg + grubenv, as GRUB reads
+ *            them) and that no entry but ours boots the image path; removes stale temp files.
  *  2 upload  keeps the previous image as `<image>.prev` (unless that copy is the known-good default);
  *            uploads to `.<image>.acrn-nest.tmp` in bootDir; verifies sha256 ON the board.
- *  3 grub    writes our own script (41_acrn_nest: entries acrn-nest and acrn-nest-prev) atomically,
- *            mode 0755; update-grub; if the saved default was acrn-nest, it moves to acrn-nest-prev
- *            (the image about to be replaced); only then renames the new image into place (mv -f).
+ *  3 grub    where GRUB_DEFAULT is not `saved`: pins saved_entry to today's default and adds
+ *            DEFAULT_DROPIN (GRUB_DEFAULT=saved), so grub-set-default can later make a verified
+ *            image the default; writes our own script (41_acrn_nest: entries acrn-nest and
+ *            acrn-nest-prev) atomically, mode 0755; update-grub; reads grub.cfg back and checks a
+ *            plain reboot still boots today's default; if that was acrn-nest, it moves to
+ *            acrn-nest-prev (the image about to be replaced); only then renames the new image in.
  *  4 reboot  grub-reboot acrn-nest (one shot: a power cycle after a hang boots the old default);
  *            reboot; waits for SSH to drop and come back (bounded, polling backoff, progress).
- *  5 verify  a new boot id and /dev/acrn_hsm (running on ACRN); then grub-set-default acrn-nest.
+ *  5 verify  a new boot id, the hypervisor probe (/dev/acrn_hsm) and the NEW image's tokens in the
+ *            Service VM's /proc/cmdline (see grub.ts bootTokens: only our entry's image puts them
+ *            there); then grub-set-default acrn-nest, read back from grub.cfg + grubenv.
  *
  * Invariant: the saved default entry always boots an image that booted before; a partial file only
  * ever exists under a temporary name, which is removed on failure (reconnecting once if needed).
@@ -20,7 +27,9 @@
  * held by a `cat` reading an SSH channel, so the lock goes with the deploy's connection (no stale
  * lock after a crash or a cut cable). A second deploy stops at step 1 without touching anything;
  * the lock is taken again after the reboot, and before a fresh connection removes temp files.
- * A board without flock (or without /run/lock) is deployed to unserialized, with a warning.
+ * A lock that cannot be taken (no flock, permission denied) is an error: the deploy stops at step 1.
+ * With sudo, flock runs as root, so the lock file is root's and every user's deploy can open it
+ * (fs.protected_regular refuses to open another user's file in the sticky /run/lock).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,10 +38,12 @@ import type { ClientChannel } from 'ssh2';
 import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
 import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError, channelExit } from '../target/connection.js';
 import type { ResolvedTarget } from '../target/target.js';
-import { remoteJoin } from '../target/target.js';
+import { TARGET_DEFAULTS, remoteJoin } from '../target/target.js';
 import { describeTarget } from '../target/resolve.js';
 import type { GrubEntry, GrubModule } from './grub.js';
-import { BOOTED_VAR, ENTRY_ID, ENTRY_PREV_ID, defaultCmdline, grubScript } from './grub.js';
+import { BOOTED_VAR, DEFAULT_DROPIN, ENTRY_ID, ENTRY_PREV_ID, TOKEN_ENTRY, TOKEN_IMAGE, bootTokens, defaultCmdline, defaultDropin, grubScript, multiboot2Header } from './grub.js';
+import type { DefaultBoot, GrubMenu } from './grubcfg.js';
+import { defaultBoot, entryLoads, entryRef, grubAcrnWouldList, parseGrubCfg, parseGrubEnv } from './grubcfg.js';
 import type { ScenarioInfo } from './scenario-info.js';
 import { scenarioInfo } from './scenario-info.js';
 import { loadFile } from '../files.js';
@@ -107,6 +118,20 @@ export class DeployError extends Error {
 }
 
 const MARGIN = 1024 * 1024;
+const GRUB_ENV = '/boot/grub/grubenv';
+/** ACRN's grub-acrn package's script (lists every /boot/acrn*.bin, and acrn.cfg makes it the default). */
+const GRUB_ACRN_SCRIPT = '/etc/grub.d/25_linux_acrn';
+
+/** An entry's identity for comparisons: id, else title. */
+function entryKey(d: DefaultBoot | undefined): string | undefined {
+  return d?.entry ? (d.entry.id ?? d.entry.title) : undefined;
+}
+
+function describeDefault(d: DefaultBoot | undefined): string {
+  const e = d?.entry;
+  if (!e) return '(no entry)';
+  return `${e.title}${e.id ? ` [${e.id}]` : ''}`;
+}
 const PROBES = 7;
 const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -164,8 +189,8 @@ const LOCK_SCRIPT = `echo ${LOCK_HELD_MARK}; exec cat`;
  * reads the channel until we end it or the connection drops. A constant script: nothing of ours
  * is interpolated into it.
  */
-async function takeLock(conn: SshConnection, timeoutMs: number): Promise<LockResult> {
-  const ch = await conn.channel(['flock', '-n', '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT]);
+async function takeLock(conn: SshConnection, timeoutMs: number, sudo: boolean): Promise<LockResult> {
+  const ch = await conn.channel(['flock', '-n', '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT], undefined, { sudo });
   return new Promise<LockResult>((resolve) => {
     let err = '';
     let done = false;
@@ -205,6 +230,21 @@ async function releaseLock(ch: ClientChannel): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([channelExit(ch), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
   clearTimeout(timer);
+}
+
+function lockUnavailableMessage(host: string, why: string): string {
+  if (/a password is required|no tty present/i.test(why)) {
+    return `cannot take the deploy lock ${DEPLOY_LOCK} on ${host}: sudo needs a password on this board. Nothing was changed. Store one (VS Code asks and keeps it in SecretStorage; CLI: --sudo-password-stdin) or set "sudo": false to deploy as root`;
+  }
+  const denied = /permission denied/i.test(why);
+  const missing = /not found|no such file/i.test(why) && !denied;
+  return `cannot take the deploy lock ${DEPLOY_LOCK} on ${host}: ${why}. Nothing was changed. ${
+    denied
+      ? `The lock file belongs to another user (fs.protected_regular refuses to open it): remove it on the board (sudo rm ${DEPLOY_LOCK}) or deploy with "sudo": true, which takes the lock as root`
+      : missing
+        ? 'Install util-linux (it provides flock) on the board'
+        : 'Check flock and /run/lock on the board (acrn-nest doctor)'
+  }`;
 }
 
 function lockBusyMessage(host: string): string {
@@ -248,6 +288,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     throw new DeployError('check', host, `cannot read the image ${o.image}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, e);
   }
   if (image.length === 0) throw new DeployError('check', host, `the image ${o.image} is empty`);
+  if (!multiboot2Header(image)) {
+    throw new DeployError('check', host, `${o.image} is not a multiboot2 image (no multiboot2 header in its first 32 KiB), so GRUB could not boot it. Deploy the hypervisor's build output build/hypervisor/acrn.bin (not acrn.32.out, a scenario or a board file)`);
+  }
   const sha = sha256Hex(image);
   let info: ScenarioInfo | undefined;
   let scenarioBytes: Buffer | undefined;
@@ -317,8 +360,18 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (got !== expect) fail(`${what} arrived damaged: sha256 on the board is ${got ?? '?'}, expected ${expect}`);
   };
 
+  let addedDropin = false;
+  /** grub.cfg + grubenv as GRUB reads them now. */
+  const readDefault = async (): Promise<DefaultBoot> => {
+    const [cfg, env] = await Promise.all([run(['cat', '--', t.grubCfg]), run([...t.commands.grubEditenv, 'list'])]);
+    return defaultBoot(parseGrubCfg(cfg.stdout), parseGrubEnv(env.stdout));
+  };
   let bootIdBefore = '';
   let saved: string | undefined;
+  let menuBefore: GrubMenu | undefined;
+  let defBefore: DefaultBoot | undefined;
+  let manageDefault = false;
+  let prevImageSha: string | undefined;
   let editenvOk = false;
   let prevExists = false;
   let rebooted = false;
@@ -334,14 +387,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('check', 'progress', `connected to ${host}`, 0.2);
     // The lock is taken side by side with the read-only probes below; nothing is written before
     // it is held.
-    const locking = takeLock(conn, cmdTimeout);
+    const locking = takeLock(conn, cmdTimeout, t.sudo);
     locking.catch(() => undefined);
     const lockNow = async (): Promise<ClientChannel | 'unavailable'> => {
       const l = await locking;
       if ('busy' in l) fail(lockBusyMessage(host));
       if ('held' in l) return l.held;
-      emit('check', 'progress', `deploys to ${host} are not serialized: the board has no usable flock (${'unavailable' in l ? l.unavailable : ''}); install util-linux`, 0.25);
-      return 'unavailable';
+      return fail(lockUnavailableMessage(host, 'unavailable' in l ? l.unavailable : ''));
     };
     // bootDir must exist for df (creating it is harmless to another deploy), and the lock must be
     // held before a temp file is removed: both first, side by side.
@@ -379,17 +431,21 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         () => (t.cmdline !== undefined ? Promise.resolve(undefined) : exec(['cat', '/proc/cmdline'], { sudo: false })),
         () => exec([...t.commands.grubEditenv, 'list']),
         () => exec(['test', '-f', prevImage]),
+        () => exec(['cat', '--', t.grubCfg]),
+        () => exec(['sha256sum', '--', realImage]),
+        () => exec(['test', '-e', GRUB_ACRN_SCRIPT], { sudo: false }),
         ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : Promise.resolve(undefined))),
         ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
         ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
       ],
       PROBES,
     );
-    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult];
-    const toolResults = probes.slice(8, 8 + grubTools.length) as (ExecResult | undefined)[];
+    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe, cfgOut, curShaOut, grubAcrnProbe] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult];
+    const FIXED = 11;
+    const toolResults = probes.slice(FIXED, FIXED + grubTools.length) as (ExecResult | undefined)[];
     const found = new Set(((await which)?.stdout ?? '').split('\n').map((l) => nodePath.posix.basename(l.trim())));
-    const moduleResults = probes.slice(8 + grubTools.length, 8 + grubTools.length + extraModules.length) as ExecResult[];
-    const acpiResults = probes.slice(8 + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
+    const moduleResults = probes.slice(FIXED + grubTools.length, FIXED + grubTools.length + extraModules.length) as ExecResult[];
+    const acpiResults = probes.slice(FIXED + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
     if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
     extraModules.forEach((m, i) => moduleResults[i]!.code !== 0 && fail(`module ${m.tag}: ${m.path} does not exist on the board`));
     acpiRemote.forEach((a, i) => acpiResults[i] && acpiResults[i]!.code !== 0 && fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`));
@@ -403,15 +459,42 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (bootDf!.availBytes < need) fail(`not enough space in ${B}: ${Math.floor(bootDf!.availBytes / 1024)} KiB free, ${Math.ceil(need / 1024)} KiB needed (new image + previous copy + 1 MiB)`);
     bootIdBefore = bootIdOut.stdout.trim();
     const cmdline = t.cmdline ?? defaultCmdline(cmdlineOut?.stdout ?? '');
-    const savedOf = (env: string): string => /^saved_entry=(.*)$/m.exec(env)?.[1]?.trim() ?? '';
+    let envText: string | undefined;
     if (ge.code === 0) {
       editenvOk = true;
-      saved = savedOf(ge.stdout);
+      envText = ge.stdout;
     } else {
-      const env = await exec(['cat', '/boot/grub/grubenv'], { sudo: false });
-      if (env.code === 0) saved = savedOf(env.stdout);
+      const env = await exec(['cat', GRUB_ENV]);
+      if (env.code === 0) envText = env.stdout;
     }
-    emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}${saved !== undefined ? `, default entry "${saved || '(first)'}"` : `; GRUB's saved default could not be read (${t.commands.grubEditenv.join(' ')} list failed)`}`, 1);
+    // What a plain reboot boots today, as GRUB decides it.
+    if (cfgOut.code !== 0) fail(`cannot read ${t.grubCfg} (${cfgOut.stderr.trim() || `exit ${cfgOut.code}`}): acrn-nest must know what the board boots before it changes anything. Run update-grub on the board, or check that GRUB 2 is its boot loader`);
+    menuBefore = parseGrubCfg(cfgOut.stdout);
+    const savedMode = menuBefore.defaultExpr === '${saved_entry}';
+    if (envText === undefined && (savedMode || prevExists)) {
+      fail(`GRUB's saved default cannot be read (${t.commands.grubEditenv.join(' ')} list: ${ge.stderr.trim() || `exit ${ge.code}`}; ${GRUB_ENV} unreadable too). acrn-nest will not replace ${realImage} without knowing whether the default entry boots it. Fix: create the environment block on the board (sudo grub-editenv ${GRUB_ENV} create)`);
+    }
+    defBefore = defaultBoot(menuBefore, parseGrubEnv(envText ?? ''));
+    saved = defBefore.entry?.id ?? defBefore.entry?.title;
+    const gp = grubPathFor(realImage, bootDf!.mount);
+    const gpPrev = grubPathFor(prevImage, bootDf!.mount);
+    const others = menuBefore.entries.filter((e) => e.id !== ENTRY_ID && e.id !== ENTRY_PREV_ID && !e.submenu);
+    const clash = others.find((e) => entryLoads(e, realImage, gp) || entryLoads(e, prevImage, gpPrev));
+    if (clash) {
+      fail(`the GRUB entry "${clash.title}"${clash === defBefore.entry ? ' (what the board boots by default)' : ''} boots ${entryLoads(clash, realImage, gp) ? realImage : prevImage}, the path this deploy writes: it would boot an image that was never verified. Set "bootDir" or "imageName" in the target to a path no other entry uses (default ${TARGET_DEFAULTS.bootDir}/${TARGET_DEFAULTS.imageName})`);
+    }
+    if (grubAcrnProbe.code === 0 && (grubAcrnWouldList(realImage) || grubAcrnWouldList(prevImage))) {
+      fail(`ACRN's grub-acrn package (${GRUB_ACRN_SCRIPT}) makes its own entry, often the default, for every /boot/acrn*.bin: ${realImage} would be booted by it before it was verified. Set "bootDir" in the target to a folder of its own (default ${TARGET_DEFAULTS.bootDir})`);
+    }
+    if (!savedMode) {
+      if (t.grubDefault === 'keep') {
+        fail(`GRUB_DEFAULT is ${JSON.stringify(menuBefore.defaultExpr ?? '0')}, not "saved": grub-set-default cannot make a verified image what a plain reboot boots, and the target says "grubDefault": "keep". Fix: set GRUB_DEFAULT=saved in /etc/default/grub on the board and run update-grub, or set "grubDefault": "manage" in the target (acrn-nest then adds ${DEFAULT_DROPIN})`);
+      }
+      manageDefault = true;
+    }
+    const curSha = curShaOut.code === 0 ? curShaOut.stdout.trim().split(/\s+/)[0] : undefined;
+    if (curSha) prevImageSha = curSha;
+    emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}, a plain reboot boots "${describeDefault(defBefore)}"${manageDefault ? `; GRUB_DEFAULT=${menuBefore.defaultExpr ?? '0'} will become "saved" (${DEFAULT_DROPIN}), keeping that default until the new image is verified` : ''}`, 1);
 
     // ---- 2 upload
     step = 'upload';
@@ -445,22 +528,49 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       modules.push({ grubPath: grubPathFor(m.path, d?.mount ?? '/'), tag: m.tag });
     }
     for (const a of acpiRemote) modules.push({ grubPath: grubPathFor(a.path, bootDf!.mount), tag: a.tag });
-    const entries: GrubEntry[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules }];
-    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules });
+    const entries: (GrubEntry & { sha256?: string })[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules, sha256: sha }];
+    const prevSha = keepPrev ? prevImageSha : undefined;
+    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules, ...(prevSha ? { sha256: prevSha } : {}) });
     script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
+    if (manageDefault) {
+      // saved_entry first (no effect while GRUB_DEFAULT is not saved), then the drop-in: at no
+      // moment does a plain reboot boot anything else than it did before.
+      if (!defBefore?.entry) fail(`${t.grubCfg} has no menu entry: nothing to keep as the default`);
+      const ref = entryRef(menuBefore!, defBefore!.entry!);
+      emit('grub', 'running', `pinning GRUB's default to "${ref}" and adding ${DEFAULT_DROPIN} (GRUB_DEFAULT=saved)`);
+      await run([...t.commands.grubSetDefault, ref]);
+      await run(['mkdir', '-p', '--', nodePath.posix.dirname(DEFAULT_DROPIN)]);
+      await putFile(Buffer.from(defaultDropin(menuBefore!.defaultExpr), 'utf8'), DEFAULT_DROPIN, 0o644);
+      addedDropin = true;
+    }
     emit('grub', 'running', `writing ${grubFile}`);
     await putFile(Buffer.from(script, 'utf8'), tmpGrub, 0o755);
     await run(['mv', '-f', '--', tmpGrub, grubFile]);
     emit('grub', 'progress', `running ${t.commands.updateGrub.join(' ')}`, 0.4);
     await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });
+    // Read back what GRUB will do: a plain reboot must still boot what it booted before.
+    const after = await readDefault();
+    if (!after.savedMode || entryKey(after) !== entryKey(defBefore)) {
+      if (addedDropin) {
+        await run(['rm', '-f', '--', DEFAULT_DROPIN]);
+        await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });
+        addedDropin = false;
+      }
+      fail(`after update-grub a plain reboot would boot "${describeDefault(after)}"${after.savedMode ? '' : ` (GRUB_DEFAULT is ${JSON.stringify(after.expr)}, not saved: another file in /etc/default/grub.d sets it after ${DEFAULT_DROPIN}?)`} instead of "${describeDefault(defBefore)}". acrn-nest undid its GRUB_DEFAULT change; the image was not installed`);
+    }
     if (prevAvailable && saved === ENTRY_ID) {
       // The default boots the image we are about to replace: point it at the kept copy first.
       await run([...t.commands.grubSetDefault, ENTRY_PREV_ID]);
       saved = ENTRY_PREV_ID;
     }
+    // GRUB reads the disk, not Linux's page cache: what a power cut right now would boot must
+    // already be on disk before the image under the real name changes (seen on the virtual board:
+    // grubenv written by grub-set-default, then a reset, and GRUB still read the old block).
+    await run(['sync']);
     for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
     if (scenarioBytes !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
     await run(['mv', '-f', '--', tmpImage, realImage]);
+    await run(['sync']);
     if (staging) {
       await run(['rm', '-rf', '--', staging], { sudo: false });
       staging = undefined;
@@ -472,6 +582,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
     if (editenvOk) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
+    await run(['sync']);
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
       emit('verify', 'skipped', 'not rebooted');
@@ -500,7 +611,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     let lastErr = '';
     for (let attempt = 1; ; attempt++) {
       const left = total - (Date.now() - t0);
-      if (left <= 0) fail(`the board did not come back within ${Math.round(total / 1000)} s (last error: ${lastErr}). It boots the previous default entry on the next power cycle`);
+      if (left <= 0) fail(`the board did not come back within ${Math.round(total / 1000)} s (last error: ${lastErr}): the new image probably hangs. Power-cycle the board: it will boot "${describeDefault(defBefore)}", the default before this deploy, unchanged`);
       try {
         conn = await SshConnection.connect(t, { ...connectOpts, onUnknownHostKey: undefined, readyTimeoutMs: Math.max(1000, Math.min(10_000, left)) } as ConnectOptions);
         break;
@@ -519,28 +630,40 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       // The lock went with the old connection; take it again before judging the boot.
       step = 'verify';
       lock = 'none';
-      const again = await takeLock(conn, cmdTimeout);
+      const again = await takeLock(conn, cmdTimeout, t.sudo);
       if ('busy' in again) fail(`another acrn-nest deploy to ${host} started while the board rebooted; the default entry was not changed`);
+      if ('unavailable' in again) fail(`${lockUnavailableMessage(host, again.unavailable)}. The new entry was not made the default`);
       lock = 'held' in again ? again.held : 'unavailable';
     }
 
     // ---- 5 verify
     step = 'verify';
-    emit('verify', 'running', 'checking the boot id and /dev/acrn_hsm');
+    emit('verify', 'running', `checking the boot id, ${t.hypervisorProbe} and the new image's tokens in /proc/cmdline`);
     bootIdAfter = (await run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false })).stdout.trim();
     if (bootIdAfter === bootIdBefore) fail(`the board did not reboot (same boot id ${bootIdAfter})`);
-    const hsm = await exec(['test', '-e', '/dev/acrn_hsm'], { sudo: false });
-    if (hsm.code !== 0) {
-      fail(`the board came back without ACRN (no /dev/acrn_hsm): the new hypervisor did not boot and GRUB fell back to the default entry${saved ? ` "${saved}"` : ''}. The default entry was not changed`);
+    const [hv, procCmdline, envNow] = await Promise.all([
+      exec(['test', '-e', t.hypervisorProbe], { sudo: false }),
+      exec(['cat', '/proc/cmdline'], { sudo: false }),
+      editenvOk ? exec([...t.commands.grubEditenv, 'list']) : Promise.resolve(undefined),
+    ]);
+    const grubStarted = envNow ? parseGrubEnv(envNow.stdout).get(BOOTED_VAR) : undefined;
+    const words = procCmdline.stdout.trim().split(/\s+/);
+    const tokenOf = (k: string): string | undefined => words.filter((w) => w.startsWith(`${k}=`)).pop()?.slice(k.length + 1);
+    const bootedEntry = tokenOf(TOKEN_ENTRY);
+    const bootedImage = tokenOf(TOKEN_IMAGE);
+    const what = `it booted ${bootedEntry ? `entry "${bootedEntry}"${bootedImage ? ` (image ${bootedImage})` : ''}` : `"${describeDefault(defBefore)}" or another entry without acrn-nest's tokens`}${grubStarted && grubStarted !== bootedEntry ? `; GRUB last started "${grubStarted}", which did not come up` : ''}`;
+    if (hv.code !== 0) {
+      fail(`the board came back without the hypervisor (no ${t.hypervisorProbe}): the new image did not boot, ${what}. The default entry was not changed`);
     }
-    if (editenvOk) {
-      const env = await exec([...t.commands.grubEditenv, 'list']);
-      const booted = /^acrn_nest_entry=(.*)$/m.exec(env.stdout)?.[1]?.trim();
-      if (booted !== undefined && booted !== ENTRY_ID) fail(`the board booted "${booted}" instead of "${ENTRY_ID}": the new hypervisor did not start and GRUB fell back to the default entry. The default entry was not changed`);
+    if (bootedEntry !== ENTRY_ID || bootedImage !== sha.slice(0, 16)) {
+      fail(`the board runs a hypervisor, but not the new image (its /proc/cmdline lacks ${bootTokens(ENTRY_ID, sha)}): ${what}. The default entry was not changed`);
     }
     await run([...t.commands.grubSetDefault, ENTRY_ID]);
+    await run(['sync']);
+    const now = await readDefault();
+    if (now.entry?.id !== ENTRY_ID) fail(`grub-set-default ${ENTRY_ID} ran, but a plain reboot would still boot "${describeDefault(now)}" (GRUB_DEFAULT ${now.savedMode ? 'is saved' : `is ${JSON.stringify(now.expr)}`})`);
     defaultSet = true;
-    emit('verify', 'done', `ACRN is running (new boot id ${bootIdAfter.slice(0, 8)}…, /dev/acrn_hsm present); "${ENTRY_ID}" is now the default entry`, 1);
+    emit('verify', 'done', `the new image runs (new boot id ${bootIdAfter.slice(0, 8)}…, ${t.hypervisorProbe} present, ${TOKEN_IMAGE}=${sha.slice(0, 16)} in /proc/cmdline); "${ENTRY_ID}" is now what a plain reboot boots`, 1);
     return { target: host, entryId: ENTRY_ID, imagePath: realImage, sha256: sha, previousImage: prevAvailable ? prevImage : undefined, grubScript: script, rebooted, bootIdBefore, bootIdAfter, defaultSet };
   } catch (e) {
     const err = e instanceof DeployError ? e : new DeployError(step, host, (e as Error).message, e);
@@ -575,7 +698,7 @@ async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnect
       delete o.onUnknownHostKey;
       c = await SshConnection.connect(t, o);
       own = true;
-      const l = await takeLock(c, Math.min(lockTimeoutMs, 10_000));
+      const l = await takeLock(c, Math.min(lockTimeoutMs, 10_000), t.sudo);
       if ('busy' in l) return false;
       if ('held' in l) held = l.held;
     }

@@ -42,11 +42,12 @@ import { splitCommand } from '../target/quote.js';
 import { fingerprint } from '../target/known-hosts.js';
 import { generateEd25519 } from '../target/keys.js';
 import { parseXml } from '../xml/parser.js';
+import { defaultBoot, parseGrubCfg } from '../deploy/grubcfg.js';
+import { multiboot2Header } from '../deploy/grub.js';
 import { attr, childrenNamed, path as xpath, valueOf } from '../xml/model.js';
 
 export const SIM_NAME = 'acrn-nest board simulator';
 export const BAD_IMAGE_MARKER = 'ACRN_NEST_SIM_BAD_IMAGE';
-const MB2_MAGIC = 0xe85250d6;
 
 export type FaultTrigger =
   | { kind: 'upload-open'; pathIncludes?: string }
@@ -76,6 +77,11 @@ export interface BoardSimulatorOptions {
    * down. Default false (ser2net on another machine: the TCP connection survives the reboot).
    */
   consoleDropsOnReboot?: boolean;
+  /**
+   * GRUB_DEFAULT in /etc/default/grub: "saved" (default here), "0" as Ubuntu ships it, or a title
+   * as ACRN's grub-acrn sets it. update-grub writes it into grub.cfg the way 00_header does.
+   */
+  grubDefault?: string;
   /** The Service VM kernel's tag the simulated ACRN expects; default Linux_bzImage. */
   kernelTag?: string;
   /** Free space df reports for /boot, in KiB; default 1 GiB. */
@@ -89,6 +95,8 @@ interface GrubMenuEntry {
   id: string;
   title: string;
   image?: string;
+  /** The multiboot2 command line after the image. */
+  cmdline?: string;
   modules: { path: string; tag: string }[];
   /** `set k=v` lines, and the names passed to `save_env` (written to grubenv when it boots). */
   vars: Record<string, string>;
@@ -101,7 +109,7 @@ interface CommandResult {
   stderr?: string;
 }
 
-const KNOWN_COMMANDS = ['sudo', 'env', 'flock', 'which', 'test', 'stat', 'cat', 'sha256sum', 'mv', 'cp', 'rm', 'mkdir', 'chmod', 'mktemp', 'df', 'printf', 'echo', 'true', 'update-grub', 'grub-reboot', 'grub-set-default', 'grub-editenv', 'reboot'];
+const KNOWN_COMMANDS = ['sudo', 'env', 'flock', 'which', 'test', 'stat', 'cat', 'sha256sum', 'mv', 'cp', 'rm', 'mkdir', 'chmod', 'mktemp', 'df', 'printf', 'echo', 'true', 'sync', 'update-grub', 'grub-reboot', 'grub-set-default', 'grub-editenv', 'reboot'];
 
 /** Splits a GRUB script line into words (sh-like quoting). */
 function grubWords(line: string): string[] {
@@ -256,7 +264,7 @@ export class BoardSimulator extends EventEmitter {
     put('/etc/grub.d/00_header', '#!/bin/sh\n# board simulator: GRUB header (stand-in)\n', 0o755);
     put('/etc/grub.d/10_linux', '#!/bin/sh\n# board simulator: the Ubuntu entry comes from here (stand-in)\n', 0o755);
     put('/etc/grub.d/40_custom', "#!/bin/sh\nexec tail -n +3 $0\n# This file provides an easy way to add custom menu entries.\n", 0o755);
-    put('/etc/default/grub', 'GRUB_DEFAULT=saved\nGRUB_TIMEOUT=3\n');
+    put('/etc/default/grub', `GRUB_DEFAULT=${this.opts.grubDefault ?? 'saved'}\nGRUB_TIMEOUT=3\n`);
     if (!fs.existsSync(this.boardPath('/boot/grub/grubenv'))) this.writeGrubEnv({});
     if (!fs.existsSync(this.boardPath('/boot/grub/grub.cfg'))) this.updateGrub();
     this.boot(false);
@@ -324,7 +332,7 @@ export class BoardSimulator extends EventEmitter {
 
   private onExec(ch: ServerChannel, line: string): void {
     this.commandLog.push(line);
-    if (line.startsWith('flock ')) {
+    if (/^(sudo (-[nS]|-p '?'?|--| )*)?flock /.test(line)) {
       this.onFlock(ch, line);
       return;
     }
@@ -381,6 +389,21 @@ export class BoardSimulator extends EventEmitter {
       end(2, `${SIM_NAME}: ${(e as Error).message}\n`);
       return;
     }
+    // Through sudo (the lock file is then root's): skip its options; with -S its password is the
+    // first line of stdin, which sudo reads and cat never sees.
+    let skipPwLine = false;
+    if (argv[0] === 'sudo') {
+      let j = 1;
+      for (; j < argv.length && argv[j]!.startsWith('-'); j++) {
+        if (argv[j] === '-S') skipPwLine = true;
+        if (argv[j] === '-p') j++;
+        if (argv[j] === '--') {
+          j++;
+          break;
+        }
+      }
+      argv = argv.slice(j);
+    }
     let i = 1;
     let busyCode = 1;
     for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
@@ -401,7 +424,19 @@ export class BoardSimulator extends EventEmitter {
     const release = (): void => {
       if (this.locks.get(file) === ch) this.locks.delete(file);
     };
-    ch.on('data', (d: Buffer) => ch.write(d));
+    let pending = '';
+    ch.on('data', (d: Buffer) => {
+      if (skipPwLine) {
+        pending += d.toString();
+        const nl = pending.indexOf('\n');
+        if (nl < 0) return;
+        skipPwLine = false;
+        const rest = pending.slice(nl + 1);
+        if (rest) ch.write(rest);
+        return;
+      }
+      ch.write(d);
+    });
     ch.on('end', () => {
       release();
       end(0);
@@ -595,6 +630,8 @@ export class BoardSimulator extends EventEmitter {
         }
         return { code: 0, stdout: out };
       }
+      case 'sync':
+        return { code: 0 };
       case 'update-grub':
         if (!root) return { code: 1, stderr: 'grub-mkconfig: You must run this as root\n' };
         return this.updateGrub();
@@ -753,7 +790,9 @@ export class BoardSimulator extends EventEmitter {
 
   private updateGrub(): CommandResult {
     const dir = this.boardPath('/etc/grub.d');
-    let cfg = "### board simulator: generated by update-grub ###\nmenuentry 'Ubuntu' --id ubuntu {\n\tlinux /boot/vmlinuz root=/dev/nvme0n1p2 ro\n}\n";
+    const def = this.grubDefaultSetting();
+    // 00_header's default: a one-shot next_entry, else GRUB_DEFAULT (saved: grub-set-default's).
+    let cfg = `### board simulator: generated by update-grub ###\nif [ "\${next_entry}" ] ; then\n   set default="\${next_entry}"\n   set next_entry=\n   save_env next_entry\nelse\n   set default="${def === 'saved' ? '${saved_entry}' : def}"\nfi\nmenuentry 'Ubuntu' --id ubuntu {\n\tlinux /boot/vmlinuz root=/dev/nvme0n1p2 ro\n}\n`;
     let err = 'Sourcing file `/etc/default/grub\'\nGenerating grub configuration file ...\n';
     for (const name of fs.readdirSync(dir).sort()) {
       if (!/^\d\d_/.test(name)) continue;
@@ -771,6 +810,22 @@ export class BoardSimulator extends EventEmitter {
     return { code: 0, stderr: err + 'done\n' };
   }
 
+  /** GRUB_DEFAULT as grub-mkconfig sees it: /etc/default/grub, then /etc/default/grub.d/*.cfg in order. */
+  private grubDefaultSetting(): string {
+    let v = '0';
+    const files = [this.boardPath('/etc/default/grub')];
+    const d = this.boardPath('/etc/default/grub.d');
+    if (fs.existsSync(d)) files.push(...fs.readdirSync(d).filter((f) => f.endsWith('.cfg')).sort().map((f) => nodePath.join(d, f)));
+    for (const f of files) {
+      if (!fs.existsSync(f)) continue;
+      for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+        const m = /^\s*(?:export\s+)?GRUB_DEFAULT=(.*)$/.exec(line);
+        if (m) v = m[1]!.trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+      }
+    }
+    return v;
+  }
+
   /** The image at a board path is bootable by the simulated firmware. */
   imageIsGood(p: string): boolean {
     let b: Buffer;
@@ -780,8 +835,7 @@ export class BoardSimulator extends EventEmitter {
       return false;
     }
     if (b.includes(BAD_IMAGE_MARKER)) return false;
-    for (let off = 0; off + 4 <= Math.min(b.length, 32768); off += 8) if (b.readUInt32LE(off) === MB2_MAGIC) return true;
-    return false;
+    return multiboot2Header(b) !== undefined;
   }
 
   /** Simulated power-on: picks the entry as GRUB would and "boots" it. */
@@ -795,7 +849,10 @@ export class BoardSimulator extends EventEmitter {
       delete env.next_entry;
       this.writeGrubEnv(env);
     }
-    order.push(env.saved_entry || menu[0]?.id || 'ubuntu');
+    // Then the default, read from grub.cfg and grubenv the way GRUB does (entry 0 when it names nothing).
+    const cfgPath = this.boardPath('/boot/grub/grub.cfg');
+    const def = defaultBoot(parseGrubCfg(fs.existsSync(cfgPath) ? fs.readFileSync(cfgPath, 'utf8') : ''), new Map(Object.entries(env)));
+    order.push(def.entry?.id ?? def.entry?.title ?? menu[0]?.id ?? 'ubuntu');
     let booted: GrubMenuEntry | undefined;
     let acrn = false;
     for (const id of order) {
@@ -830,7 +887,8 @@ export class BoardSimulator extends EventEmitter {
     this.bootId = randomUUID();
     this.bootCount++;
     fs.writeFileSync(this.boardPath('/proc/sys/kernel/random/boot_id'), this.bootId + '\n');
-    fs.writeFileSync(this.boardPath('/proc/cmdline'), `BOOT_IMAGE=/boot/vmlinuz root=PARTUUID=5e4c1d27-sim ro quiet${acrn ? ' (under ACRN)' : ''}\n`);
+    // ACRN appends its multiboot2 command line to the Service VM's (vboot_info.c): so does the simulator.
+    fs.writeFileSync(this.boardPath('/proc/cmdline'), `BOOT_IMAGE=/boot/vmlinuz root=PARTUUID=5e4c1d27-sim ro quiet${acrn && booted.cmdline ? ` ${booted.cmdline}` : ''}\n`);
     const hsm = this.boardPath('/dev/acrn_hsm');
     if (acrn) fs.writeFileSync(hsm, '');
     else fs.rmSync(hsm, { force: true });
@@ -956,7 +1014,11 @@ function parseMenu(text: string): GrubMenuEntry[] {
       cur = { title: w[1] ?? '', id: idAt >= 0 ? (w[idAt + 1] ?? '') : (w[1] ?? ''), modules: [], vars: {}, saveEnv: [] };
       out.push(cur);
     } else if (cur && line === '}') cur = undefined;
-    else if (cur && line.startsWith('multiboot2 ')) cur.image = grubWords(line)[1];
+    else if (cur && line.startsWith('multiboot2 ')) {
+      const w = grubWords(line);
+      cur.image = w[1];
+      cur.cmdline = w.slice(2).join(' ');
+    }
     else if (cur && line.startsWith('set ')) {
       const kv = grubWords(line)[1] ?? '';
       const i = kv.indexOf('=');

@@ -454,7 +454,13 @@ export class SshConnection {
   }
 
   /** An interactive channel (consoles): a command with an optional pty, or a login shell when argv is empty. */
-  channel(argv: readonly string[], pty?: PseudoTtyOptions | boolean): Promise<ClientChannel> {
+  /**
+   * A raw channel for a long-running command (consoles, the deploy lock). With `sudo` (and a
+   * target that uses it) the command runs through sudo; a sudo password is written first, and
+   * sudo reads exactly that one line of the channel's stdin.
+   */
+  channel(argv: readonly string[], pty?: PseudoTtyOptions | boolean, o: { sudo?: boolean } = {}): Promise<ClientChannel> {
+    const { line, password } = this.commandLine(argv, o.sudo ?? false);
     return this.track<ClientChannel>((resolve, reject) => {
       const cb = (err: Error | undefined, ch: ClientChannel): void => {
         if (err) return reject(err);
@@ -467,12 +473,13 @@ export class SshConnection {
             ch.once('close', () => res(null));
           }),
         );
+        if (password) ch.write(this.opts.sudoPassword + '\n');
         resolve(ch);
       };
       if (argv.length === 0) {
         if (pty && typeof pty === 'object') this.client.shell(pty, cb);
         else this.client.shell(cb);
-      } else this.client.exec(shJoin(argv), pty ? { pty } : {}, cb);
+      } else this.client.exec(line, pty ? { pty } : {}, cb);
     });
   }
 

@@ -59,6 +59,19 @@ export interface Target {
   /** Extra multiboot2 command line; default: the running kernel's `root=` from /proc/cmdline. */
   cmdline?: string;
   commands?: Partial<TargetCommands>;
+  /**
+   * The file that exists only while the Service VM runs on the hypervisor. Default /dev/acrn_hsm
+   * (ACRN v2.6+; older ACRN: /dev/acrn_vhm; the virtual board's Xen stand-in: /sys/hypervisor/type).
+   */
+  hypervisorProbe?: string;
+  /** The grub.cfg that update-grub writes and GRUB reads. Default /boot/grub/grub.cfg. */
+  grubCfg?: string;
+  /**
+   * Where GRUB_DEFAULT is not `saved` (Ubuntu's 0, grub-acrn's title), "manage" (default) lets the
+   * deploy add /etc/default/grub.d/zz-acrn-nest.cfg (GRUB_DEFAULT=saved, today's default kept) so
+   * a verified image can become the default; "keep" refuses at step 1 instead.
+   */
+  grubDefault?: 'manage' | 'keep';
   /** Run privileged commands through sudo. Default: true unless the user is root. */
   sudo?: boolean;
   proxyJump?: string;
@@ -87,6 +100,9 @@ export interface ResolvedTarget {
   modules: BootModule[];
   cmdline: string | undefined;
   commands: TargetCommands;
+  hypervisorProbe: string;
+  grubCfg: string;
+  grubDefault: 'manage' | 'keep';
   sudo: boolean;
   proxyJump: string | undefined;
   source: string;
@@ -100,6 +116,9 @@ export const TARGET_DEFAULTS = {
   grubScriptDir: '/etc/grub.d',
   grubScriptName: '41_acrn_nest',
   kernel: '/boot/vmlinuz',
+  hypervisorProbe: '/dev/acrn_hsm',
+  grubCfg: '/boot/grub/grub.cfg',
+  grubDefault: 'manage',
   commands: {
     updateGrub: ['update-grub'],
     grubReboot: ['grub-reboot'],
@@ -122,7 +141,7 @@ export class TargetError extends Error {
 }
 
 // `console` and `l2` belong to the consoles (validated in hv-core/console/targetFile.ts).
-const FIELDS = new Set(['name', 'host', 'port', 'user', 'identityFile', 'knownHostsFile', 'bootDir', 'imageName', 'grubScriptDir', 'grubScriptName', 'kernel', 'kernelTag', 'modules', 'cmdline', 'commands', 'sudo', 'proxyJump', '$schema', 'comment', 'console', 'l2']);
+const FIELDS = new Set(['name', 'host', 'port', 'user', 'identityFile', 'knownHostsFile', 'bootDir', 'imageName', 'grubScriptDir', 'grubScriptName', 'kernel', 'kernelTag', 'modules', 'cmdline', 'commands', 'hypervisorProbe', 'grubCfg', 'grubDefault', 'sudo', 'proxyJump', '$schema', 'comment', 'console', 'l2']);
 const COMMAND_FIELDS = new Set(['updateGrub', 'grubReboot', 'grubSetDefault', 'reboot', 'grubEditenv']);
 
 /** Validates a parsed JSON value as a Target; throws TargetError naming the field and the source. */
@@ -213,6 +232,14 @@ export function parseTarget(value: unknown, source = 'target'): Target {
       else return fail(`commands.${k}`, 'must be a command string or a non-empty list of words');
       (t.commands as Record<string, string[]>)[k] = argv;
     }
+  }
+  const probe = str('hypervisorProbe', { abs: true });
+  if (probe !== undefined) t.hypervisorProbe = probe;
+  const cfg = str('grubCfg', { abs: true });
+  if (cfg !== undefined) t.grubCfg = cfg;
+  if (o.grubDefault !== undefined) {
+    if (o.grubDefault !== 'manage' && o.grubDefault !== 'keep') fail('grubDefault', `must be "manage" or "keep", not ${JSON.stringify(o.grubDefault)}`);
+    t.grubDefault = o.grubDefault as 'manage' | 'keep';
   }
   if (o.sudo !== undefined) {
     if (typeof o.sudo !== 'boolean') fail('sudo', 'must be true or false');

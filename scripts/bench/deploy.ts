@@ -16,6 +16,7 @@ import { haveSshd, removeDir, startSshd } from '../../test/integration/sshd';
 import { makeFakeBoard } from '../../test/integration/fake-board';
 import { deploy, grubScript } from '../../hv-core/deploy';
 import { parseTarget, resolveTarget, shq } from '../../hv-core/target';
+import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
 export const title = 'Deploy (loopback OpenSSH sshd)';
 
@@ -27,7 +28,7 @@ export async function run(report: Report): Promise<void> {
   const sshd = await startSshd({ dir: mkdtempSync(path.join(work, 'sshd-')) });
   try {
     const img = randomBytes(416 * 1024);
-    img.writeUInt32LE(0xe85250d6, 0);
+    writeMultiboot2Header(img);
     const imgFile = path.join(work, 'acrn.bin');
     writeFileSync(imgFile, img);
     const sha = createHash('sha256').update(img).digest('hex');

@@ -21,6 +21,7 @@ import type { ResolvedTarget, Target } from '../../hv-core/target';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError, parseTarget, resolveTarget } from '../../hv-core/target';
 import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
 import { loadFile } from '../../hv-core/files';
+import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
 const skip = !haveSshd() && 'no /usr/sbin/sshd (apt install openssh-server)';
 let sshd: Sshd;
@@ -33,7 +34,7 @@ function sha(b: Buffer): string {
 /** A fake acrn.bin: multiboot2 header magic then random bytes. */
 function fakeImage(size: number): Buffer {
   const b = randomBytes(size);
-  b.writeUInt32LE(0xe85250d6, 0);
+  writeMultiboot2Header(b);
   return b;
 }
 
@@ -45,7 +46,7 @@ function target(dir: string, extra: Record<string, unknown>): ResolvedTarget {
 function boardTarget(dir: string, board: ReturnType<typeof makeFakeBoard>, extra: Record<string, unknown> = {}): ResolvedTarget {
   writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsLine + '\n');
   const c = board.commands;
-  return target(dir, { bootDir: board.bootDir, grubScriptDir: board.grubDir, kernel: board.kernel, commands: { updateGrub: [c.updateGrub], grubReboot: [c.grubReboot], grubSetDefault: [c.grubSetDefault], grubEditenv: [c.grubEditenv], reboot: [c.reboot] }, ...extra });
+  return target(dir, { bootDir: board.bootDir, grubScriptDir: board.grubDir, grubCfg: board.grubCfg, kernel: board.kernel, commands: { updateGrub: [c.updateGrub], grubReboot: [c.grubReboot], grubSetDefault: [c.grubSetDefault], grubEditenv: [c.grubEditenv], reboot: [c.reboot] }, ...extra });
 }
 
 const tempsIn = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((n) => n.includes('acrn-nest.tmp')) : []);
@@ -98,7 +99,7 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     }
     // update-grub really ran our script under sh: the menu entry is in grub.cfg verbatim.
     const cfg = readFileSync(board.grubCfg, 'utf8');
-    assert.ok(cfg.startsWith(`menuentry 'ACRN hypervisor (acrn-nest)' --id acrn-nest {`), cfg);
+    assert.ok(cfg.includes(`\nmenuentry 'ACRN hypervisor (acrn-nest)' --id acrn-nest {`), cfg);
     assert.ok(!cfg.includes('ACRN_NEST_EOF'));
     const calls = readFileSync(board.calls, 'utf8').trim().split('\n');
     assert.deepEqual(calls.filter((c) => !c.startsWith('grub-editenv')).map((c) => c.trim()), ['update-grub', `grub-reboot ${ENTRY_ID}`]);
@@ -155,13 +156,17 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     const dir = mkdtempSync(path.join(work, 'default-'));
     const board = makeFakeBoard(path.join(dir, 'board'));
     const t = boardTarget(dir, board);
-    writeFileSync(path.join(board.bootDir, 'acrn.bin'), fakeImage(1000));
+    // A first deploy that was verified: its entry is the saved default.
+    const first = fakeImage(1000);
+    writeFileSync(path.join(dir, 'first.bin'), first);
+    await deploy({ target: t, image: path.join(dir, 'first.bin'), noReboot: true, connect: { agent: false } });
     writeFileSync(board.grubEnv, 'saved_entry=acrn-nest\n');
     writeFileSync(path.join(dir, 'new.bin'), fakeImage(2000));
     await deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false } });
     const env = readFileSync(board.grubEnv, 'utf8');
     assert.match(env, /^saved_entry=acrn-nest-prev$/m);
     assert.match(env, /^next_entry=acrn-nest$/m);
+    assert.equal(sha(readFileSync(path.join(board.bootDir, 'acrn.bin.prev'))), sha(first), 'the default now boots the verified first image');
   });
 
   test('a kernel tag that differs from the scenario kern_mod fails step 1, naming the host', { skip: !hasAcrnData() && 'no acrn-data' }, async () => {

@@ -32,6 +32,10 @@ export function makeFakeBoard(root: string, opts: { bootDir?: string; binDir?: s
   const grubEnv = path.join(root, 'grubenv');
   writeFileSync(calls, '');
   writeFileSync(grubEnv, '');
+  // 00_header as grub-mkconfig writes it for GRUB_DEFAULT=saved, and the distribution's entry.
+  const header = `if [ "\${next_entry}" ] ; then\n   set default="\${next_entry}"\n   set next_entry=\n   save_env next_entry\nelse\n   set default="\${saved_entry}"\nfi\nmenuentry 'Ubuntu' --id ubuntu {\n\tlinux /boot/vmlinuz root=/dev/sda2 ro\n}\n`;
+  writeFileSync(path.join(grubDir, '00_header'), `#!/bin/sh\ncat <<'EOF'\n${header}EOF\n`, { mode: 0o755 });
+  writeFileSync(grubCfg, header);
   const script = (name: string, body: string): string => {
     const f = path.join(bin, name);
     writeFileSync(f, `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> ${shq(calls)}\n${body}\n`);

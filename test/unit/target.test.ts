@@ -177,7 +177,10 @@ describe('GRUB script and scenario modules', () => {
     const s = grubScript([{ id: 'acrn-nest', title: "ACRN (it's $(x))", image: '/boot/acrn/acrn.bin', cmdline: 'root=PARTUUID=abc', modules: [{ grubPath: '/boot/vmlinuz 6', tag: 'Linux_bzImage' }] }], ['sha x']);
     const out = spawnSync('/bin/sh', ['-c', s], { encoding: 'utf8' }).stdout;
     assert.ok(out.startsWith(`menuentry 'ACRN (it'\\''s $(x))' --id acrn-nest {\n`), out);
-    assert.ok(out.includes(`\tmultiboot2 /boot/acrn/acrn.bin root=PARTUUID=abc\n\tmodule2 '/boot/vmlinuz 6' Linux_bzImage\n}`), out);
+    // The entry's tokens end the multiboot2 line; the marker is set only after every file loaded.
+    assert.ok(out.includes(`\tmultiboot2 /boot/acrn/acrn.bin root=PARTUUID=abc acrn_nest.entry=acrn-nest\n\tmodule2 '/boot/vmlinuz 6' Linux_bzImage\n\tset acrn_nest_entry=acrn-nest\n\tsave_env acrn_nest_entry\n}`), out);
+    const withSha = grubScript([{ id: 'acrn-nest', title: 'A', image: '/a.bin', cmdline: undefined, modules: [], sha256: 'ab'.repeat(32) }], []);
+    assert.ok(withSha.includes('\tmultiboot2 /a.bin acrn_nest.entry=acrn-nest acrn_nest.image=abababababababab\n'), withSha);
     assert.equal(grubPathFor('/boot/acrn/acrn.bin', '/boot'), '/acrn/acrn.bin');
     assert.equal(grubPathFor('/boot/acrn/acrn.bin', '/'), '/boot/acrn/acrn.bin');
   });
