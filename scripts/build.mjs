@@ -38,6 +38,12 @@ const serialportNative = (up = '') => ({
   },
 });
 
+/** Assets read at run time: the virtual board's image recipe (hv-core/boardvm/image.sh). */
+function copyAssets() {
+  mkdirSync(path.join(root, 'dist', 'boardvm'), { recursive: true });
+  cpSync(path.join(root, 'hv-core', 'boardvm', 'image.sh'), path.join(root, 'dist', 'boardvm', 'image.sh'));
+}
+
 function copyNative() {
   const from = path.join(root, 'node_modules', '@serialport', 'bindings-cpp', 'prebuilds');
   const to = path.join(root, 'dist', 'native', 'serialport', 'prebuilds');
@@ -52,7 +58,7 @@ const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plu
 // serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
 // which lint loads only for a file it cannot answer from its cache. The requires between parts
 // are left to Node at run time.
-const CLI_PARTS = ['lint', 'nvmx', 'remote'];
+const CLI_PARTS = ['lint', 'nvmx', 'remote', 'boardvm'];
 const cliParts = {
   name: 'cli-parts',
   setup(build) {
@@ -85,11 +91,13 @@ const targets = [
 if (watch) {
   const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
   copyNative();
+  copyAssets();
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[watch] build started');
 } else {
   const t0 = Date.now();
   await Promise.all(targets.map((t) => esbuild.build(t)));
   copyNative();
+  copyAssets();
   console.log(`built ${targets.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

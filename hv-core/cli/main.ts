@@ -45,6 +45,13 @@ export const COMMANDS: CliCommand[] = [
     load: async () => (await import('./remote.js')).doctorCommand,
   },
   {
+    name: 'board-vm',
+    summary: 'a virtual board (Debian VM, real GRUB) to rehearse deploys on: start, power-cycle, stop, status',
+    usage: 'acrn-nest board-vm start --dir DIR [--layout ubuntu|gsg|saved] [--hypervisor acrn|xen-standin] [--acrn-tree DIR] [--timeout SEC]\n' +
+      '       acrn-nest board-vm power-cycle|stop|status|link-up|link-down --dir DIR [--timeout SEC] [--json]',
+    load: async () => (await import('./boardvm.js')).boardVmCommand,
+  },
+  {
     name: 'nvmx',
     summary: 'nested virtualization: recipe status, enable or disable it in a scenario',
     usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',
