@@ -50,6 +50,12 @@ export const COMMANDS: CliCommand[] = [
     usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',
     load: async () => (await import('./nvmx.js')).nvmxCommand,
   },
+  {
+    name: 'upgrade',
+    summary: 'upgrade a v2 scenario (and its launch XML) to v3, as ACRN\'s upgrader.py does; reports what is dropped or changed',
+    usage: 'acrn-nest upgrade FILE --acrn-tree V3TREE [--launch LAUNCH.xml] [--out FILE] [--dry-run] [--format text|json]',
+    load: async () => (await import('./upgrade.js')).upgradeCommand,
+  },
 ];
 
 export const VERSION = '0.1.0';

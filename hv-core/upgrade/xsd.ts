@@ -65,7 +65,9 @@ export function loadUpgradeSchema(tree: string): UpgradeSchema {
   }
   const vmType = findComplex(schema, 'VMConfigType');
   const acrn = findComplex(schema, 'ACRNConfigType');
-  if (!vmType || !acrn) throw new UpgradeSchemaError(`${file}: no VMConfigType/ACRNConfigType: not a v3 scenario schema`);
+  if (!vmType || !acrn || !(vmType.all ?? vmType.sequence ?? []).some((e) => e.name === 'load_order')) {
+    throw new UpgradeSchemaError(`${tree} is not an ACRN v3 tree: its scenario schema has no vm/load_order (a v2 schema?)`);
+  }
   sliceByVmType(schema, vmType, acrn);
   return schema;
 }
