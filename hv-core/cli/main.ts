@@ -92,7 +92,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await (await cmd.load()).run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof UsageError || code === 'ERR_ACRN_NEST_USAGE' || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       io.err(`acrn-nest ${cmd.name}: ${(e as Error).message}`);
       io.err(`Usage: ${cmd.usage}`);
       return 2;
