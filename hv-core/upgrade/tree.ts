@@ -112,7 +112,10 @@ export function parseTree(text: string, file: SourceFile): Node {
         const k = build(c);
         k.parent = n;
         n.children.push(k);
-      } else sawChild = true;
+      }
+      // Comments and processing instructions are skipped: text around them is one text. (lxml
+      // keeps them as children, and ACRN's upgrader then fails on any comment in the scenario;
+      // acrn-nest reads such files; see docs/upgrade.md.)
     }
     lead = lead.replace(/\r\n?/g, '\n');
     n.text = lead === '' || (sawChild && lead.trim() === '') ? null : lead;

@@ -64,6 +64,9 @@ const FILTERS: [path: string, data: string | null, info: string | null][] = [
   ['vm/os_config/name', null, 'Guest OS names are no longer needed in scenario definitions.'],
 ];
 
+/** Marks a report item where acrn-nest does not do what ACRN's upgrader does, on purpose. */
+export const DIFFERENCE = 'acrn-nest differs from ACRN\'s upgrader here, on purpose:';
+
 type Mover = (u: Upgrader, xsd: XsdElement, parent: Node, out: Node[]) => boolean | undefined;
 
 interface Change {
@@ -375,6 +378,17 @@ class Upgrader {
     const lcons = this.fromLaunch(parent, './/console_vuart')[0];
     if (!legacy && !cons && !lcons) return false;
     let origin: Node | undefined;
+    const pciBase = cons?.find('base');
+    const legacyBase = legacy?.find('type')?.text === 'VUART_LEGACY_PIO' ? legacy.find('base')?.text ?? '' : undefined;
+    if (!cons?.text && pciBase?.text === 'PCI_VUART' && (legacyBase === undefined || legacyBase === 'INVALID_COM_BASE')) {
+      // Deliberate difference (docs/upgrade.md): upgrader.py means to turn a PCI console vUART into
+      // `PCI` but compares an element with a string, so it writes None (or nothing) and the Service
+      // VM loses its console, which the nested-virtualization recipe needs as PCI.
+      nn.text = 'PCI';
+      this.changes.push({ from: pciBase, fromPath: pciBase.elementPath(), fromValue: 'PCI_VUART', to: nn, reason: `${DIFFERENCE} v2 console_vuart base PCI_VUART is the v3 console_vuart PCI; ACRN's upgrader (v3.3) writes ${legacyBase === undefined ? 'an empty console_vuart' : 'None'} here, which turns the VM's console off (and breaks the nested-virtualization recipe: Service VM console_vuart = PCI)` });
+      for (const x of [legacy, cons, lcons]) if (x) for (const n of x.iter()) this.discard(n);
+      return false;
+    }
     if (cons && cons.text) {
       nn.text = cons.text;
       origin = cons;
