@@ -9,6 +9,7 @@ import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
+import { upgradeScenarioCommand } from './upgrade.js';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
   ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
+  [Commands.upgradeScenario]: (ctx) => (uri?: unknown) => upgradeScenarioCommand(ctx, uri),
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');

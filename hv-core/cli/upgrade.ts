@@ -11,16 +11,10 @@ import { createTwoFilesPatch } from 'diff';
 import { loadFile } from '../files.js';
 import { detectDialect } from '../scenario/dialect.js';
 import type { UpgradeItem } from '../upgrade/index.js';
-import { loadUpgradeSchema, upgradeScenario, UpgradeInputError, UpgradeSchemaError } from '../upgrade/index.js';
+import { defaultUpgradeOut, loadUpgradeSchema, upgradeScenario, UpgradeInputError, UpgradeSchemaError } from '../upgrade/index.js';
 import { parseXml } from '../xml/parser.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-
-/** Where the v3 file goes by default: beside the old one, NAME.v3.xml. */
-export function defaultUpgradeOut(file: string): string {
-  const ext = path.extname(file);
-  return path.join(path.dirname(file), `${path.basename(file, ext)}.v3${ext || '.xml'}`);
-}
 
 /** Writes through a temp file in the same folder and a rename (a reader never sees half a file). */
 function writeFileAtomic(file: string, text: string, mode: number): void {

@@ -4,3 +4,5 @@ export { upgradeScenario } from './upgrade.js';
 export type { UpgradeSchema } from './xsd.js';
 export { loadUpgradeSchema, UpgradeSchemaError } from './xsd.js';
 export { UpgradeInputError } from './tree.js';
+export type { ReportFiles } from './report.js';
+export { defaultUpgradeOut, upgradeReportMarkdown } from './report.js';

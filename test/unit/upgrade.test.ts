@@ -12,10 +12,15 @@ import { test } from 'node:test';
 import type { CliIO } from '../../hv-core/cli/io';
 import { runCli } from '../../hv-core/cli/main';
 import { nvmxStatus, planEnable } from '../../hv-core/nvmx/engine';
-import { loadUpgradeSchema, upgradeScenario } from '../../hv-core/upgrade';
+import { defaultUpgradeOut, loadUpgradeSchema, upgradeReportMarkdown, upgradeScenario } from '../../hv-core/upgrade';
 import { DIFFERENCE } from '../../hv-core/upgrade/upgrade';
 import { parseXml } from '../../hv-core/xml/parser';
+import { pathToFileURL } from 'node:url';
+import type { CodeAction } from 'vscode-languageserver-protocol';
+import { Commands } from '../../extension/constants';
+import { UPGRADE_COMMAND } from '../../language-server/features/upgradeActions';
 import { acrnTree, hasAcrnData } from './helpers';
+import { inProcessServer } from './lsp-inprocess';
 
 const skip = hasAcrnData() ? false : 'ACRN data (../shared/acrn-data) not found: set ACRN_DATA';
 const V33 = acrnTree('v3.3');
@@ -241,4 +246,47 @@ test('CLI exit codes: 2 on usage errors, 1 on bad input, 0 on success', { skip }
     assert.equal(r.code, code, `${args.join(' ')}: ${r.out}\n${r.err}`);
     assert.match(r.out + r.err, re, args.join(' '));
   }
+});
+
+test('language server: "Upgrade Scenario to v3…" on a v2 scenario\'s root element runs the extension\'s command', { skip }, async (t) => {
+  const server = await inProcessServer();
+  t.after(() => server.stop());
+  const ask = async (uri: string, text: string, at: { line: number; character: number }, only?: string[]): Promise<CodeAction[]> => {
+    const got = server.diagnostics(uri);
+    server.open(uri, text);
+    await got;
+    return server.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [], ...(only ? { only } : {}) } });
+  };
+  const v2uri = pathToFileURL(path.join(tmpdir(), 'acrn-nest-upgrade-lsp', 'tiny.xml')).toString();
+  const rootAt = lineCol(V2, '<acrn-config');
+  const actions = await ask(v2uri, V2, { line: rootAt.line - 1, character: rootAt.column + 3 });
+  const up = actions.filter((a) => a.title === 'Upgrade Scenario to v3…');
+  assert.equal(up.length, 1, JSON.stringify(actions));
+  assert.equal(up[0]!.kind, 'refactor.rewrite');
+  assert.deepEqual(up[0]!.command, { title: 'Upgrade Scenario to v3…', command: Commands.upgradeScenario, arguments: [v2uri] });
+  assert.equal(UPGRADE_COMMAND, Commands.upgradeScenario);
+  // Asked for refactors only: still there; for quick fixes only: not.
+  assert.equal((await server.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: v2uri }, range: { start: { line: rootAt.line - 1, character: 2 }, end: { line: rootAt.line - 1, character: 2 } }, context: { diagnostics: [], only: ['refactor'] } })).length, 1);
+  assert.equal((await server.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: v2uri }, range: { start: { line: rootAt.line - 1, character: 2 }, end: { line: rootAt.line - 1, character: 2 } }, context: { diagnostics: [], only: ['quickfix'] } })).filter((a) => a.command?.command === UPGRADE_COMMAND).length, 0);
+  // Not inside the file's body, and never on a v3 scenario.
+  const inner = lineCol(V2, '<LOG_DESTINATION>');
+  assert.equal((await server.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: v2uri }, range: { start: { line: inner.line - 1, character: inner.column }, end: { line: inner.line - 1, character: inner.column } }, context: { diagnostics: [] } })).filter((a) => a.command?.command === UPGRADE_COMMAND).length, 0);
+  const v3 = upgradeScenario(V2, { v3Tree: V33 }).text;
+  const v3uri = pathToFileURL(path.join(tmpdir(), 'acrn-nest-upgrade-lsp', 'tiny.v3.xml')).toString();
+  const r3 = lineCol(v3, '<acrn-config');
+  assert.equal((await ask(v3uri, v3, { line: r3.line - 1, character: 3 })).filter((a) => a.command?.command === UPGRADE_COMMAND).length, 0);
+});
+
+test('the Markdown report links every row to its v2 line, and names deliberate differences', { skip }, () => {
+  const v2 = planEnable(readFileSync(data('v2.7', 'whl-ipc-i5', 'hybrid.xml'), 'utf8'), { board: parseXml(readFileSync(data('v2.7', 'whl-ipc-i5', 'whl-ipc-i5.xml'), 'utf8')), defaultChoice: 'remove' }).result;
+  const r = upgradeScenario(v2, { v3Tree: V33 });
+  const md = upgradeReportMarkdown(r, { scenario: '/w/hybrid.xml', out: defaultUpgradeOut('/w/hybrid.xml') });
+  assert.equal(defaultUpgradeOut('/w/hybrid.xml'), '/w/hybrid.v3.xml');
+  assert.match(md, /^# Upgrade of hybrid\.xml to v3$/m);
+  assert.match(md, /New file: \[hybrid\.v3\.xml\]\(file:\/\/\/w\/hybrid\.v3\.xml\)/);
+  const rows = md.split('\n').filter((l) => l.startsWith('| [hybrid.xml:'));
+  assert.equal(rows.length, r.items.length);
+  const log = r.items.find((i) => i.v2Path === 'hv/DEBUG_OPTIONS/LOG_DESTINATION')!;
+  assert.ok(rows.some((l) => l.includes(`[hybrid.xml:${log.line}:${log.column}](file:///w/hybrid.xml#L${log.line},${log.column})`)));
+  assert.match(md, /\*\*Differs from ACRN's upgrader on purpose:\*\* v2 console_vuart base PCI_VUART is the v3 console_vuart PCI/);
 });
