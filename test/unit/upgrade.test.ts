@@ -216,7 +216,8 @@ test('CLI: --dry-run prints the unified diff and the report, and writes nothing'
   assert.deepEqual(readdirSync(dir).sort(), ['shared.xml', 'shared_launch_6user_vm.xml']);
   const j = await cli(dir, 'shared.xml', '--acrn-tree', V33, '--dry-run', '--format', 'json');
   assert.equal(j.code, 0, j.err);
-  const parsed = JSON.parse(j.out) as { written: boolean; items: { kind: string; line: number }[]; diff: string; counts: Record<string, number> };
+  const parsed = JSON.parse(j.out) as { written: boolean; items: { kind: string; line: number }[]; diff: string; counts: Record<string, number>; remainingErrors: unknown[] };
+  assert.deepEqual(parsed.remainingErrors, [], 'the v2.7 shared scenario upgrades to a valid v3.3 one');
   assert.equal(parsed.written, false);
   assert.ok(parsed.items.length > 10 && parsed.items.every((i) => i.line >= 1));
   assert.equal(parsed.counts.dropped, parsed.items.filter((i) => i.kind === 'dropped').length);
@@ -226,6 +227,7 @@ test('CLI: --dry-run prints the unified diff and the report, and writes nothing'
 test('CLI exit codes: 2 on usage errors, 1 on bad input, 0 on success', { skip }, async (t) => {
   const dir = workdir(t);
   writeFileSync(path.join(dir, 'v3.xml'), upgradeScenario(readFileSync(path.join(dir, 'shared.xml'), 'utf8'), { v3Tree: V33 }).text);
+  writeFileSync(path.join(dir, 'blank-name.xml'), readFileSync(path.join(dir, 'shared.xml'), 'utf8').replace('<name>ACRN_Service_VM</name>', '<name>ACRN SOS</name>'));
   writeFileSync(path.join(dir, 'broken.xml'), '<acrn-config><hv><FEATURES><RELOC>y</RELOC></hv>');
   const cases: [string[], number, RegExp][] = [
     [[], 2, /no FILE given/],
@@ -240,6 +242,8 @@ test('CLI exit codes: 2 on usage errors, 1 on bad input, 0 on success', { skip }
     [['shared.xml', '--acrn-tree', V33, '--launch', 'nope.xml', '--dry-run'], 1, /nope\.xml: no such file/],
     [['broken.xml', '--acrn-tree', V33, '--dry-run'], 1, /not well-formed/],
     [['shared.xml', '--acrn-tree', V33, '--dry-run'], 0, /would be upgraded/],
+    // Errors left in the v3 file (here: a v2 VM name with a blank) are listed, but the upgrade succeeded.
+    [['blank-name.xml', '--acrn-tree', V33, '--dry-run'], 0, /blank-name\.v3\.xml:\d+:\d+: error: name: `ACRN SOS` is not a valid VMNameType[\s\S]*1 error\(s\) remain/],
   ];
   for (const [args, code, re] of cases) {
     const r = await cli(dir, ...args);
