@@ -53,7 +53,7 @@ export const COMMANDS: CliCommand[] = [
   {
     name: 'upgrade',
     summary: 'upgrade a v2 scenario (and its launch XML) to v3, as ACRN\'s upgrader.py does; reports what is dropped or changed',
-    usage: 'acrn-nest upgrade FILE --acrn-tree V3TREE [--launch LAUNCH.xml] [--out FILE] [--dry-run] [--format text|json]',
+    usage: 'acrn-nest upgrade FILE --acrn-tree V3TREE [--launch LAUNCH.xml] [--out FILE] [--dry-run] [--no-check] [--format text|json]',
     load: async () => (await import('./upgrade.js')).upgradeCommand,
   },
 ];

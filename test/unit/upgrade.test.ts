@@ -250,6 +250,9 @@ test('CLI exit codes: 2 on usage errors, 1 on bad input, 0 on success', { skip }
     assert.equal(r.code, code, `${args.join(' ')}: ${r.out}\n${r.err}`);
     assert.match(r.out + r.err, re, args.join(' '));
   }
+  const unchecked = await cli(dir, 'blank-name.xml', '--acrn-tree', V33, '--dry-run', '--no-check');
+  assert.equal(unchecked.code, 0);
+  assert.doesNotMatch(unchecked.out + unchecked.err, /remain/);
 });
 
 test('language server: "Upgrade Scenario to v3…" on a v2 scenario\'s root element runs the extension\'s command', { skip }, async (t) => {
