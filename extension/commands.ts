@@ -9,7 +9,7 @@ import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
-import { upgradeScenarioCommand } from './upgrade.js';
+import { UpgradeReports, upgradeScenarioCommand } from './upgrade.js';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -17,7 +17,11 @@ export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
   ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
-  [Commands.upgradeScenario]: (ctx) => (uri?: unknown) => upgradeScenarioCommand(ctx, uri),
+  [Commands.upgradeScenario]: (ctx) => {
+    const reports = new UpgradeReports();
+    ctx.extension.subscriptions.push(reports);
+    return (uri?: unknown) => upgradeScenarioCommand(ctx, reports, uri);
+  },
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');

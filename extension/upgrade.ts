@@ -58,7 +58,38 @@ function targetUri(arg: unknown): vscode.Uri | undefined {
   return vscode.window.activeTextEditor?.document.uri;
 }
 
-export async function upgradeScenarioCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+/** The upgrade reports: read-only documents served from memory (no "save?" prompt on close). */
+export class UpgradeReports implements vscode.Disposable {
+  static readonly scheme = 'acrn-nest-upgrade-report';
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly provider: vscode.Disposable;
+
+  constructor() {
+    this.provider = vscode.workspace.registerTextDocumentContentProvider(UpgradeReports.scheme, { onDidChange: this.changed.event, provideTextDocumentContent: (u) => this.texts.get(u.path) ?? '' });
+  }
+
+  /** Shows `markdown` as a preview beside the editor (as text when there is no Markdown preview). */
+  async show(name: string, markdown: string): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: UpgradeReports.scheme, path: `/${name}` });
+    this.texts.set(uri.path, markdown);
+    this.changed.fire(uri);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+    } catch {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+    }
+  }
+
+  dispose(): void {
+    this.provider.dispose();
+    this.changed.dispose();
+    this.texts.clear();
+  }
+}
+
+export async function upgradeScenarioCommand(ctx: Ctx, reports: UpgradeReports, arg?: unknown): Promise<void> {
   const uri = targetUri(arg);
   if (!uri || uri.scheme !== 'file') {
     void vscode.window.showInformationMessage('acrn-nest: open a v2 scenario file (on disk) to upgrade it.');
@@ -92,8 +123,7 @@ export async function upgradeScenarioCommand(ctx: Ctx, arg?: unknown): Promise<v
   edit.createFile(outUri, { overwrite: true, contents: Buffer.from(result.text, 'utf8') });
   if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not create ${out}`);
   await vscode.window.showTextDocument(outUri, { preview: false });
-  const report = await vscode.workspace.openTextDocument({ language: 'markdown', content: upgradeReportMarkdown(result, { scenario: file, launch, out }) });
-  await vscode.window.showTextDocument(report, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  await reports.show(`${path.basename(file)}.upgrade.md`, upgradeReportMarkdown(result, { scenario: file, launch, out }));
   const counts = { dropped: 0, changed: 0, note: 0 };
   for (const it of result.items) counts[it.kind]++;
   ctx.log.info(`upgrade: ${file}${launch ? ` + ${launch}` : ''} -> ${out} with ${schema.tree} (${counts.dropped} dropped, ${counts.changed} changed, ${counts.note} notes)`);
