@@ -2,6 +2,7 @@
  * Commands as a map of factories, each registered under the acrnNest. prefix. A command whose
  * dependency is down says so instead of failing silently.
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
@@ -18,8 +19,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
   [Commands.upgradeScenario]: (ctx) => {
-    const reports = new UpgradeReports();
-    ctx.extension.subscriptions.push(reports);
+    const reports = new UpgradeReports(path.join(ctx.extension.globalStorageUri.fsPath, 'upgrade-reports'));
     return (uri?: unknown) => upgradeScenarioCommand(ctx, reports, uri);
   },
   [Commands.restartServer]: (ctx) => async () => {

@@ -3,9 +3,10 @@
  * re-implementation of ACRN's upgrader (no python is run). Asks for an ACRN v3 tree when
  * acrnNest.acrnTree is not one, offers the launch XMLs beside the scenario, writes NAME.v3.xml
  * beside it through a WorkspaceEdit (so Undo removes it; an existing NAME.v3.xml is replaced only
- * when the user says so, the v2 file never), opens it, and shows the report beside it.
+ * when the user says so, the v2 file never), opens it, and shows the report (a Markdown preview)
+ * beside it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { findAcrnTree } from '../hv-core/schema/tree.js';
@@ -58,34 +59,25 @@ function targetUri(arg: unknown): vscode.Uri | undefined {
   return vscode.window.activeTextEditor?.document.uri;
 }
 
-/** The upgrade reports: read-only documents served from memory (no "save?" prompt on close). */
-export class UpgradeReports implements vscode.Disposable {
-  static readonly scheme = 'acrn-nest-upgrade-report';
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  private readonly provider: vscode.Disposable;
+/**
+ * The upgrade reports: Markdown files in the extension's storage (not in the user's workspace),
+ * shown as a preview beside the new file. A real file, so the preview follows its links to the
+ * v2 lines, and closing it asks nothing.
+ */
+export class UpgradeReports {
+  constructor(private readonly dir: string) {}
 
-  constructor() {
-    this.provider = vscode.workspace.registerTextDocumentContentProvider(UpgradeReports.scheme, { onDidChange: this.changed.event, provideTextDocumentContent: (u) => this.texts.get(u.path) ?? '' });
-  }
-
-  /** Shows `markdown` as a preview beside the editor (as text when there is no Markdown preview). */
-  async show(name: string, markdown: string): Promise<void> {
-    const uri = vscode.Uri.from({ scheme: UpgradeReports.scheme, path: `/${name}` });
-    this.texts.set(uri.path, markdown);
-    this.changed.fire(uri);
+  async show(name: string, render: (linkFrom: string) => string): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    const file = path.join(this.dir, name);
+    writeFileSync(file, render(this.dir), 'utf8');
+    const uri = vscode.Uri.file(file);
     try {
       await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
     } catch {
-      const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      // No Markdown preview (the built-in extension disabled): the Markdown text beside the file.
+      await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     }
-  }
-
-  dispose(): void {
-    this.provider.dispose();
-    this.changed.dispose();
-    this.texts.clear();
   }
 }
 
@@ -123,7 +115,7 @@ export async function upgradeScenarioCommand(ctx: Ctx, reports: UpgradeReports, 
   edit.createFile(outUri, { overwrite: true, contents: Buffer.from(result.text, 'utf8') });
   if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not create ${out}`);
   await vscode.window.showTextDocument(outUri, { preview: false });
-  await reports.show(`${path.basename(file)}.upgrade.md`, upgradeReportMarkdown(result, { scenario: file, launch, out }));
+  await reports.show(`${path.basename(file)}.upgrade.md`, (from) => upgradeReportMarkdown(result, { scenario: file, launch, out }, from));
   const counts = { dropped: 0, changed: 0, note: 0 };
   for (const it of result.items) counts[it.kind]++;
   ctx.log.info(`upgrade: ${file}${launch ? ` + ${launch}` : ''} -> ${out} with ${schema.tree} (${counts.dropped} dropped, ${counts.changed} changed, ${counts.note} notes)`);

@@ -22,18 +22,30 @@ export interface ReportFiles {
   out: string;
 }
 
-export function upgradeReportMarkdown(result: UpgradeResult, files: ReportFiles): string {
+/**
+ * `linkFrom`: the folder the report is written to. Its links are then relative to it (VS Code's
+ * Markdown preview follows relative links, with `#L<line>,<column>`, but not `file:` URLs);
+ * without it they are `file:` URLs.
+ */
+export function upgradeReportMarkdown(result: UpgradeResult, files: ReportFiles, linkFrom?: string): string {
   const base = (f: string): string => path.basename(f);
+  const href = (f: string): string => {
+    if (linkFrom) {
+      const rel = path.relative(linkFrom, f);
+      if (!path.isAbsolute(rel)) return encodeURI(rel.split(path.sep).join('/'));
+    }
+    return pathToFileURL(f).href;
+  };
   const link = (it: UpgradeItem): string => {
     const f = it.file === 'launch' && files.launch ? files.launch : files.scenario;
-    return `[${base(f)}:${it.line}:${it.column}](${pathToFileURL(f).href}#L${it.line},${it.column})`;
+    return `[${base(f)}:${it.line}:${it.column}](${href(f)}#L${it.line},${it.column})`;
   };
   const counts = { dropped: 0, changed: 0, note: 0 };
   for (const it of result.items) counts[it.kind]++;
   const lines: string[] = [
     `# Upgrade of ${base(files.scenario)} to v3`,
     '',
-    `New file: [${base(files.out)}](${pathToFileURL(files.out).href}) (the v2 file is unchanged)${files.launch ? `; launch XML: ${base(files.launch)}${result.launchIgnored ? ' (not used: see the notes)' : ''}` : ''}.`,
+    `New file: [${base(files.out)}](${href(files.out)}) (the v2 file is unchanged)${files.launch ? `; launch XML: ${base(files.launch)}${result.launchIgnored ? ' (not used: see the notes)' : ''}` : ''}.`,
     '',
     `${counts.dropped} value(s) dropped, ${counts.changed} changed, ${counts.note} note(s). The upgrade does what ACRN's own upgrader (misc/config_tools/scenario_config/upgrader.py, v3.3) does, except where a row says it differs on purpose.`,
     '',

@@ -296,4 +296,8 @@ test('the Markdown report links every row to its v2 line, and names deliberate d
   const log = r.items.find((i) => i.v2Path === 'hv/DEBUG_OPTIONS/LOG_DESTINATION')!;
   assert.ok(rows.some((l) => l.includes(`[hybrid.xml:${log.line}:${log.column}](file:///w/hybrid.xml#L${log.line},${log.column})`)));
   assert.match(md, /\*\*Differs from ACRN's upgrader on purpose:\*\* v2 console_vuart base PCI_VUART is the v3 console_vuart PCI/);
+  // Written to a folder, the links are relative to it (VS Code's preview does not follow file: links).
+  const rel = upgradeReportMarkdown(r, { scenario: '/w/hybrid.xml', out: '/w/hybrid.v3.xml' }, '/home/u/.storage/reports');
+  assert.ok(rel.includes(`[hybrid.xml:${log.line}:${log.column}](../../../../w/hybrid.xml#L${log.line},${log.column})`), rel.slice(0, 600));
+  assert.ok(!rel.includes('file://'));
 });
