@@ -831,9 +831,14 @@ const MOVERS: Record<string, Mover> = {
 
 const simplify = (p: string): string => p.replace(/\[[^\]]*\]/g, '');
 
-/** The v3 element path of a new node (lxml style, as in the report's v2 paths). */
-function v3PathOf(n: Node): string {
-  return n.elementPath();
+/**
+ * A change that is no change for the user: the same element name and value, moved by the default
+ * mover or landing at the same path (VM indices aside).
+ */
+function unchanged(c: Change): boolean {
+  if (!c.to || c.to.tag !== c.from.tag || (c.to.text ?? '').trim() !== c.fromValue.trim()) return false;
+  const below = (p: string): string => simplify(p).split('/').slice(1).join('/');
+  return c.reason === 'moved' || below(c.fromPath) === below(c.to.elementPath());
 }
 
 export function upgradeScenario(v2Text: string, options: UpgradeOptions): UpgradeResult {
@@ -859,9 +864,8 @@ export function upgradeScenario(v2Text: string, options: UpgradeOptions): Upgrad
     items.push({ kind: 'dropped', severity: f ? 'info' : 'warning', ...where(d.n), v2Path: d.path, v2Value: d.data, reason: f ? f[2]! : 'discarded: the v3 schema has no place for it' });
   }
   for (const c of u.changes) {
-    if (c.to && c.to.tag === c.from.tag && (c.to.text ?? '').trim() === c.fromValue.trim() && simplify(c.fromPath).split('/').slice(1).join('/') === simplify(v3PathOf(c.to)).split('/').slice(1).join('/')) continue;
-    if (c.to && c.reason === 'moved' && c.to.tag === c.from.tag && (c.to.text ?? '').trim() === c.fromValue.trim()) continue;
-    items.push({ kind: 'changed', severity: c.to ? 'info' : 'warning', ...where(c.from), v2Path: c.fromPath, v2Value: c.fromValue, ...(c.to ? { v3Path: v3PathOf(c.to), v3Value: c.to.children.length ? '' : c.to.text ?? '' } : {}), reason: c.reason });
+    if (unchanged(c)) continue;
+    items.push({ kind: 'changed', severity: c.to ? 'info' : 'warning', ...where(c.from), v2Path: c.fromPath, v2Value: c.fromValue, ...(c.to ? { v3Path: c.to.elementPath(), v3Value: c.to.children.length ? '' : c.to.text ?? '' } : {}), reason: c.reason });
   }
   for (const nt of u.notes) items.push({ kind: 'note', severity: 'warning', ...where(nt.node), v2Path: nt.node.elementPath(), v2Value: nt.node.text ?? '', reason: nt.text });
   nvmxNotes(old, root, items, where);
