@@ -2,6 +2,7 @@
  * Commands as a map of factories, each registered under the acrnNest. prefix. A command whose
  * dependency is down says so instead of failing silently.
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
@@ -9,6 +10,7 @@ import { Commands } from './constants.js';
 import type { Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
+import { UpgradeReports, upgradeScenarioCommand } from './upgrade.js';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -16,6 +18,10 @@ export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
   ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
+  [Commands.upgradeScenario]: (ctx) => {
+    const reports = new UpgradeReports(path.join(ctx.extension.globalStorageUri.fsPath, 'upgrade-reports'));
+    return (uri?: unknown) => upgradeScenarioCommand(ctx, reports, uri);
+  },
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');

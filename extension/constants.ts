@@ -15,6 +15,7 @@ export const Commands = {
   selectTarget: 'acrnNest.selectTarget',
   forgetSudoPassword: 'acrnNest.forgetSudoPassword',
   nvmxWizard: 'acrnNest.nvmxWizard',
+  upgradeScenario: 'acrnNest.upgradeScenario',
   // consoles, L2 guests, doctor (extension/console/)
   launchL2: 'acrnNest.launchL2',
   attachL2: 'acrnNest.attachL2',

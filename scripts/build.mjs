@@ -54,11 +54,11 @@ function copyNative() {
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative()] };
 
 // The CLI is split so a command loads only what it runs: dist/cli.js (argument parsing, --help)
-// loads one part of dist/cli/ on demand: lint, nvmx, or remote (the commands that use SSH or a
+// loads one part of dist/cli/ on demand: lint, nvmx, upgrade, or remote (the commands that use SSH or a
 // serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
 // which lint loads only for a file it cannot answer from its cache. The requires between parts
 // are left to Node at run time.
-const CLI_PARTS = ['lint', 'nvmx', 'remote', 'boardvm'];
+const CLI_PARTS = ['lint', 'nvmx', 'remote', 'upgrade', 'boardvm'];
 const cliParts = {
   name: 'cli-parts',
   setup(build) {

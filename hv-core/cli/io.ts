@@ -26,5 +26,10 @@ export interface CliCommand {
   load(): Promise<CliRun>;
 }
 
-/** A usage error: printed with the command's usage, exit status 2. */
-export class UsageError extends Error {}
+/**
+ * A usage error: printed with the command's usage, exit status 2. Recognised by its code, not by
+ * instanceof: each on-demand part of the bundled CLI (dist/cli/*.js) has its own copy of this class.
+ */
+export class UsageError extends Error {
+  readonly code = 'ERR_ACRN_NEST_USAGE';
+}

@@ -57,6 +57,12 @@ export const COMMANDS: CliCommand[] = [
     usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',
     load: async () => (await import('./nvmx.js')).nvmxCommand,
   },
+  {
+    name: 'upgrade',
+    summary: 'upgrade a v2 scenario (and its launch XML) to v3, as ACRN\'s upgrader.py does; reports what is dropped or changed',
+    usage: 'acrn-nest upgrade FILE --acrn-tree V3TREE [--launch LAUNCH.xml] [--out FILE] [--dry-run] [--no-check] [--format text|json]',
+    load: async () => (await import('./upgrade.js')).upgradeCommand,
+  },
 ];
 
 export const VERSION = '0.1.0';
@@ -93,7 +99,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await (await cmd.load()).run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof UsageError || code === 'ERR_ACRN_NEST_USAGE' || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       io.err(`acrn-nest ${cmd.name}: ${(e as Error).message}`);
       io.err(`Usage: ${cmd.usage}`);
       return 2;

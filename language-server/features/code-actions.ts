@@ -2,7 +2,8 @@
  * Quick fixes (textDocument/codeAction) for acrn-nest's diagnostics: a thin adapter over
  * hv-core/schema/fixes.ts. The diagnostics come back from the client with their `data`; the
  * edits are a WorkspaceEdit on the current version of the document (undoable like any edit).
- * The NVMX rules' own fixes (nvmxActions.ts) are answered from the same handler.
+ * The NVMX rules' own fixes (nvmxActions.ts) and "Upgrade Scenario to v3…" on a v2 scenario's
+ * root element (upgradeActions.ts, a refactor) are answered from the same handler.
  */
 import type { CodeAction, Diagnostic } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
@@ -10,19 +11,22 @@ import { fixesFor } from '../../hv-core/schema/fixes.js';
 import type { ServerFeature } from './feature.js';
 import { schemaContext } from './schema-context.js';
 import { nvmxCodeActions } from './nvmxActions.js';
+import { upgradeCodeActions } from './upgradeActions.js';
 
 export const codeActionsFeature: ServerFeature = {
   name: 'code-actions',
-  capabilities: () => ({ codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] } }),
+  capabilities: () => ({ codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] } }),
   register(ctx) {
     ctx.connection.onCodeAction((params) =>
       ctx.guard('codeAction', [] as CodeAction[], () => {
-        if (params.context.only && !params.context.only.some((k) => k === CodeActionKind.QuickFix || k.startsWith(`${CodeActionKind.QuickFix}.`))) return [];
+        const wants = (kind: string): boolean => !params.context.only || params.context.only.some((k) => kind === k || kind.startsWith(`${k}.`) || k.startsWith(`${kind}.`));
         const uri = params.textDocument.uri;
+        const refactors = wants(CodeActionKind.RefactorRewrite) ? upgradeCodeActions(ctx, uri, params.range) : [];
+        if (!wants(CodeActionKind.QuickFix)) return refactors;
         const out: CodeAction[] = [];
         const sc = schemaContext(ctx, uri);
         const td = ctx.documents.get(uri);
-        if (!sc || !td) return nvmxCodeActions(ctx, uri, params.context.diagnostics);
+        if (!sc || !td) return [...nvmxCodeActions(ctx, uri, params.context.diagnostics), ...refactors];
         const lines = sc.st.lines;
         for (const d of params.context.diagnostics as Diagnostic[]) {
           if (typeof d.code === 'string' && d.code.startsWith('nvmx/')) continue;
@@ -39,7 +43,7 @@ export const codeActionsFeature: ServerFeature = {
             out.push(action);
           }
         }
-        out.push(...nvmxCodeActions(ctx, uri, params.context.diagnostics));
+        out.push(...nvmxCodeActions(ctx, uri, params.context.diagnostics), ...refactors);
         return out;
       }),
     );

@@ -12,7 +12,7 @@ test('the VSIX holds the four bundles and the manifest, nothing else of the tree
   const entries = zipEntries(readFileSync(vsix));
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
 
-  for (const required of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/cli/lint.js', 'dist/cli/analyze.js', 'dist/webview/wizard.js', 'dist/native/serialport/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node']) {
+  for (const required of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/cli/lint.js', 'dist/cli/analyze.js', 'dist/cli/upgrade.js', 'dist/webview/wizard.js', 'dist/native/serialport/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node']) {
     assert.ok(files.includes(required), `${required} is in the VSIX; entries:\n${entries.join('\n')}`);
   }
   assert.ok(entries.includes('extension.vsixmanifest'), 'the VSIX has its manifest');
