@@ -21,7 +21,7 @@ import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/de
 import { loadFile } from '../../hv-core/files';
 import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
-import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
+import { acrnTree, hasAcrnData } from '../unit/helpers';
 import { removeDir } from './sshd';
 
 let work: string;
@@ -83,7 +83,7 @@ describe('deploy through the board simulator', () => {
   });
 
   test('happy path: reboot, new boot id, /dev/acrn_hsm, default set; the console answers from the scenario', async () => {
-    const scenario = hasAcrnData() ? path.join(ACRN_DATA, 'v3.3/misc/config_tools/data/nuc11tnbi5/shared_launch_6user_vm.xml') : undefined;
+    const scenario = hasAcrnData() ? path.join(acrnTree('v3.3'), 'misc/config_tools/data/nuc11tnbi5/shared_launch_6user_vm.xml') : undefined;
     const img = image(416 * 1024);
     const before = sim.bootId;
     const steps: string[] = [];

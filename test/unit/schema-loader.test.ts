@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdtempSync, cpSync, copyFileSync, mkdirSync, rmSync, utimesSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { acrnTree, hasAcrnData, ACRN_DATA } from './helpers';
+import { acrnTree, hasAcrnData } from './helpers';
 import { loadSchema, schemaForTree, schemaFor, declarationAt, childDeclarations, enumerationOf, resolveType, simpleFacets, findAcrnTree, findBoardFile } from '../../hv-core/schema/index';
 import type { ComplexType, SimpleType } from '../../hv-core/schema/index';
 import { parseXml } from '../../hv-core/xml/parser';
@@ -86,7 +86,7 @@ test('declarationAt resolves xs:alternative on vm by load_order and slices by ap
 
 test('schema cache re-reads a tree whose schema file changed (mtime)', { skip }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'acrn-tree-'));
-  cpSync(path.join(ACRN_DATA, 'v3.3', 'misc', 'config_tools', 'schema'), path.join(dir, 'misc', 'config_tools', 'schema'), { recursive: true });
+  cpSync(path.join(acrnTree('v3.3'), 'misc', 'config_tools', 'schema'), path.join(dir, 'misc', 'config_tools', 'schema'), { recursive: true });
   const a = schemaForTree(dir);
   assert.equal(schemaForTree(dir), a, 'cached');
   const types = path.join(dir, 'misc', 'config_tools', 'schema', 'types.xsd');
