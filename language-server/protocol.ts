@@ -3,8 +3,9 @@
  * both ends type-check. Each says which way it flows.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { PathScope } from '../hv-core/settings.js';
-import { DEFAULT_RAW_SETTINGS, resolveSettings } from '../hv-core/settings.js';
+import { DEFAULT_MAX_FILE_MB } from '../hv-core/files.js';
+import type { PathScope } from '../hv-core/settings-paths.js';
+import { DEFAULT_RAW_SETTINGS, resolveSettingPath } from '../hv-core/settings-paths.js';
 
 export interface DocumentInfo {
   uri: string;
@@ -54,6 +55,11 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = { ...DEFAULT_RAW_SETTINGS
 
 /** Raw (or resolved) server settings -> resolved ones: paths absolute, '' when unset. */
 export function resolveServerSettings(raw: Partial<ServerSettings> | null | undefined, scope: PathScope): ServerSettings {
-  const r = resolveSettings({ ...DEFAULT_SERVER_SETTINGS, ...(raw ?? {}), targets: [] }, scope);
-  return { acrnTree: r.acrnTree ?? '', boardFile: r.boardFile ?? '', maxFileSizeMB: r.limits.maxFileMB };
+  const s = { ...DEFAULT_SERVER_SETTINGS, ...(raw ?? {}) };
+  const max = s.maxFileSizeMB;
+  return {
+    acrnTree: resolveSettingPath(typeof s.acrnTree === 'string' ? s.acrnTree : '', scope) ?? '',
+    boardFile: resolveSettingPath(typeof s.boardFile === 'string' ? s.boardFile : '', scope) ?? '',
+    maxFileSizeMB: typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_FILE_MB,
+  };
 }

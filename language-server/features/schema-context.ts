@@ -9,7 +9,7 @@ import '../../hv-core/schema/bundled/index.js';
 import { loadBoard } from '../../hv-core/schema/asserts.js';
 import type { SchemaModel } from '../../hv-core/schema/index.js';
 import { schemaFor, uriToPath } from '../../hv-core/schema/index.js';
-import { boardFor as findBoard } from '../../hv-core/settings.js';
+import { boardFor as findBoard } from '../../hv-core/settings-paths.js';
 import type { XmlDocument } from '../../hv-core/xml/model.js';
 import { attr } from '../../hv-core/xml/model.js';
 import type { DocState } from '../documents.js';
