@@ -76,21 +76,21 @@ export class HostKeyRecordError extends AcrnNestError {
   }
 }
 
-export class ConnectError extends Error {
+export class ConnectError extends AcrnNestError {
   constructor(
     readonly target: string,
     message: string,
     override readonly cause?: unknown,
   ) {
-    super(`cannot connect to ${target}: ${message}`);
+    super('ssh/connect-failed', `cannot connect to ${target}: ${message}`);
     this.name = 'ConnectError';
   }
 }
 
 /** The connection dropped while work was pending (board rebooted, network cut). */
-export class ConnectionLostError extends Error {
+export class ConnectionLostError extends AcrnNestError {
   constructor(readonly target: string, what: string) {
-    super(`connection to ${target} lost during ${what}`);
+    super('ssh/connection-lost', `connection to ${target} lost during ${what}`);
     this.name = 'ConnectionLostError';
   }
 }
@@ -109,16 +109,16 @@ export class RemoteCommandError extends AcrnNestError {
   }
 }
 
-export class AbortedError extends Error {
+export class AbortedError extends AcrnNestError {
   constructor(what: string) {
-    super(`${what}: cancelled`);
+    super('ssh/cancelled', `${what}: cancelled`);
     this.name = 'AbortError';
   }
 }
 
-export class TimeoutError extends Error {
+export class TimeoutError extends AcrnNestError {
   constructor(what: string, ms: number) {
-    super(`${what}: no answer within ${Math.round(ms / 1000)} s`);
+    super('ssh/timeout', `${what}: no answer within ${Math.round(ms / 1000)} s`);
     this.name = 'TimeoutError';
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine';
+import { AcrnNestError } from '../../hv-core/errors';
 import { parseXml } from '../../hv-core/xml/parser';
 import { analyzeText } from '../../hv-core/scenario/analyze';
 import { acrnTree, fixture, hasAcrnData } from './helpers';
@@ -274,4 +275,20 @@ ${vm(0, 'SOS_VM', 0, 2).replace('SOS_VM</vm_type>', 'SOS_VM</vm_type>\n    <gues
   assert.ok(r.includes('<IVSHMEM_REGION>hv:/shm_region_0, 2, 0:1</IVSHMEM_REGION>'));
   assert.ok(r.includes('<IVSHMEM_REGION></IVSHMEM_REGION>'), 'a region left with one VM is emptied');
   assert.ok(p.changes.some((c) => /renumber VM 2 \(POST_RT_VM\) to VM 1/.test(c)));
+});
+
+test('the engine\'s errors carry stable codes (front ends act on codes, not wording)', () => {
+  const codeOf = (text: string): string | undefined => {
+    try {
+      planEnable(text);
+    } catch (e) {
+      assert.ok(e instanceof AcrnNestError, `an AcrnNestError, not ${String(e)}`);
+      return e.code;
+    }
+    return undefined;
+  };
+  assert.equal(codeOf('<acrn-config><BIOS_INFO/><processors/></acrn-config>'), 'nvmx/not-scenario');
+  assert.equal(codeOf('<project/>'), 'nvmx/not-acrn');
+  assert.equal(codeOf('<acrn-config><hv><FEATURES></hv></acrn-config>'), 'nvmx/not-well-formed');
+  assert.equal(codeOf(''), 'nvmx/not-xml');
 });
