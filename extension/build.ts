@@ -15,7 +15,7 @@ import { RemoteHost } from '../hv-core/build/remote.js';
 import type { BuildHost } from '../hv-core/build/host.js';
 import type { DeployEvent, DeployResult } from '../hv-core/deploy/index.js';
 import { deploy, DeployError } from '../hv-core/deploy/index.js';
-import { errorCode } from '../hv-core/errors.js';
+import { errorCode, ErrorCodes } from '../hv-core/errors.js';
 import { acrnKind, boardFor } from '../hv-core/settings.js';
 import { findAcrnTree } from '../hv-core/schema/tree.js';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError } from '../hv-core/target/connection.js';
@@ -118,7 +118,7 @@ export class BuildController implements vscode.Disposable {
   private resolveInputs(scenario: string, boardArg: string | undefined): { tree: string; board: string } {
     const settings = this.ctx.config.settings(scenario);
     const tree = settings.acrnTree ?? findAcrnTree(undefined, scenario);
-    if (!tree) throw new BuildError('tree', 'tree/unset', `no ACRN tree: set "${Settings.acrnTree}" to your acrn-hypervisor checkout (none found above ${scenario})`);
+    if (!tree) throw new BuildError('tree', ErrorCodes.noAcrnTree, `no ACRN tree: set "${Settings.acrnTree}" to your acrn-hypervisor checkout (none found above ${scenario})`);
     const explicit = boardArg ? this.ctx.config.resolvePath(boardArg, scenario) : settings.boardFile;
     let doc;
     try {
@@ -127,7 +127,7 @@ export class BuildController implements vscode.Disposable {
       doc = undefined;
     }
     const board = boardFor({ explicit, scenarioPath: scenario, doc, acrnTree: tree });
-    if (!board) throw new BuildError('inputs', 'inputs/no-board', explicit ? `board file ${explicit} does not exist` : `no board XML found for ${path.basename(scenario)}: set "${Settings.boardFile}"`);
+    if (!board) throw new BuildError('inputs', ErrorCodes.noBoard, explicit ? `board file ${explicit} does not exist` : `no board XML found for ${path.basename(scenario)}: set "${Settings.boardFile}"`);
     return { tree, board };
   }
 
@@ -150,7 +150,7 @@ export class BuildController implements vscode.Disposable {
     if (!name) return undefined;
     const target = await pickTarget(this.ctx.config, name, 'building');
     if (!target) throw new BuildError('stage', 'build/cancelled', 'Build cancelled');
-    if (!tree) throw new BuildError('tree', 'tree/unset', `"${Settings.buildHost}" is ${name}: set "${Settings.buildHostAcrnTree}" to the ACRN tree on that machine`);
+    if (!tree) throw new BuildError('tree', ErrorCodes.noHostAcrnTree, `"${Settings.buildHost}" is ${name}: set "${Settings.buildHostAcrnTree}" to the ACRN tree on that machine`);
     sink.step(`Connecting to build host ${target.name}`);
     const conn = await SshConnection.connect(target, await connectOptions(target, this.passwords, this.ctx.log, signal));
     return { host: new RemoteHost(conn), tree };

@@ -18,6 +18,7 @@ const openSetting = (setting: string, label = 'Open Setting'): ErrorAction => ({
 const BY_CODE: Record<string, ErrorAction[]> = {
   [ErrorCodes.sudoPasswordNeeded]: [{ kind: 'askSudoPassword' }],
   [ErrorCodes.noAcrnTree]: [openSetting(Settings.acrnTree)],
+  [ErrorCodes.noHostAcrnTree]: [openSetting(Settings.buildHostAcrnTree)],
   [ErrorCodes.noBoard]: [openSetting(Settings.boardFile)],
   'inputs/board-missing': [openSetting(Settings.boardFile)],
   [ErrorCodes.noTarget]: [openSetting(Settings.targets, 'Add Target')],

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   unknownTarget: 'settings/unknown-target',
   badTargets: 'settings/bad-targets',
   noAcrnTree: 'tree/unset',
+  noHostAcrnTree: 'tree/host-unset',
   noBoard: 'inputs/no-board',
 } as const;
 

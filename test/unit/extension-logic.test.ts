@@ -119,6 +119,7 @@ describe('error codes -> actions', () => {
     assert.deepEqual(buttonsFor('build/compile').map((a) => a.kind), ['showProblems', 'showLog']);
     assert.deepEqual(actionsFor(ErrorCodes.noBoard)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.boardFile' });
     assert.deepEqual(actionsFor(ErrorCodes.noAcrnTree)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.acrnTree' });
+    assert.deepEqual(actionsFor(ErrorCodes.noHostAcrnTree)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.build.hostAcrnTree' });
     assert.deepEqual(actionsFor(ErrorCodes.noTarget)[0], { kind: 'openSetting', label: 'Add Target', setting: 'acrnNest.targets' });
     assert.deepEqual(actionsFor(ErrorCodes.hostKeyRecordFailed)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.targets' });
     assert.deepEqual(buttonsFor(undefined).map((a) => a.kind), ['showLog']);
