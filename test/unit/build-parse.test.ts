@@ -13,7 +13,7 @@ import { compareVersions, parseRequirements } from '../../hv-core/build/prefligh
 import { parseConfigH } from '../../hv-core/build/build';
 import { loadFile } from '../../hv-core/files';
 import { parseXml } from '../../hv-core/xml/parser';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, hasAcrnData, needs } from './helpers';
 import { linkTarget } from '../acrn-data';
 
 const noData = !hasAcrnData() && 'no ../shared/acrn-data';
@@ -115,7 +115,7 @@ test('XPath -> range in ACRN v3.3 files: scenario value, board data, nearest anc
   assert.equal(fs[1]!.line + 1, Number(lc(scen.text, '<name>POST_STD_VM1').split(':')[0]));
 });
 
-test('v2 key -> range by vm id in an ACRN v2.6 scenario', { skip: noData }, () => {
+test('v2 key -> range by vm id in an ACRN v2.6 scenario', { skip: needs('v2.6') }, () => {
   const scen = mapped(path.join(acrnTree('v2.6'), 'misc', 'config_tools', 'data', 'nuc7i7dnb', 'industry.xml'));
   const p = new BuildOutputParser('/acrn');
   const r = p.parse("vm:id=1,guest_flags: 'guest_flags' bad");

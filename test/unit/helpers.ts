@@ -21,6 +21,15 @@ export function hasAcrnData(): boolean {
   return DATA.has('v3.3');
 }
 
+/**
+ * For node:test's `skip`: false when the data of every tag is here, else why to skip (with
+ * ACRN_TREE, a user's one checkout, the tests of other releases skip).
+ */
+export function needs(...tags: Tag[]): false | string {
+  const missing = tags.filter((t) => !DATA.has(t));
+  return missing.length ? `needs ACRN ${missing.join(', ')} data (${DATA.source})` : false;
+}
+
 /** The ACRN tree for a tag, laid out as in an ACRN checkout. */
 export function acrnTree(tag: Tag): string {
   return DATA.tree(tag);

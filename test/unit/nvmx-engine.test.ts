@@ -8,7 +8,7 @@ import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine';
 import { AcrnNestError } from '../../hv-core/errors';
 import { parseXml } from '../../hv-core/xml/parser';
 import { analyzeText } from '../../hv-core/scenario/analyze';
-import { acrnTree, fixture, hasAcrnData } from './helpers';
+import { acrnTree, fixture, hasAcrnData, needs, TAGS } from './helpers';
 
 const data = (tag: 'v2.5' | 'v2.6' | 'v3.3', ...p: string[]): string => path.join(acrnTree(tag), 'misc', 'config_tools', 'data', ...p);
 const read = (p: string): string => readFileSync(p, 'utf8');
@@ -25,7 +25,7 @@ const GOLDEN = [
 ];
 
 for (const g of GOLDEN) {
-  test(`golden: enable --remove-sharing-vms on ${g.name} gives exactly the committed diff`, { skip: !hasAcrnData() }, () => {
+  test(`golden: enable --remove-sharing-vms on ${g.name} gives exactly the committed diff`, { skip: needs(g.tag) }, () => {
     const text = read(data(g.tag, ...g.scenario));
     const plan = planEnable(text, { board: board(data(g.tag, ...g.board)), defaultChoice: 'remove' });
     const diff = goldenDiff(g.scenario.join('/'), text, plan.result);
@@ -36,7 +36,7 @@ for (const g of GOLDEN) {
   });
 }
 
-test('v2 golden plan touches only the lines the recipe names (every other byte identical)', { skip: !hasAcrnData() }, () => {
+test('v2 golden plan touches only the lines the recipe names (every other byte identical)', { skip: needs(...TAGS) }, () => {
   const text = read(data('v2.6', 'whl-ipc-i5', 'hybrid.xml'));
   const plan = planEnable(text, { board: board(data('v2.6', 'whl-ipc-i5', 'whl-ipc-i5.xml')), defaultChoice: 'keep' });
   // Each edit replaces less than one line, except whole-line inserts/deletes.
