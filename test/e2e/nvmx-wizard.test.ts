@@ -82,6 +82,20 @@ test('NVMX wizard in code-server: enable, every recipe step satisfied, one undo 
   await waitForFile(file, scenario);
 });
 
+// Issue 13: acrnNest.boardFile written with ${workspaceFolder} (or relative) reaches the wizard
+// resolved (it used to be read raw, so the wizard worked without the board).
+test('NVMX wizard: a ${workspaceFolder} board setting is resolved (the wizard names the board)', { timeout: 120_000, skip }, async (t) => {
+  const workspace = writeWorkspace('nvmx-wizard-board', { 'scenarios/shared.xml': readAcrnFile(path.join(QEMU, 'shared.xml')), 'boards/qemu.xml': readAcrnFile(path.join(QEMU, 'qemu.xml')) });
+  const cs = await startCodeServer({ workspace, name: 'nvmx-wizard-board', settings: { 'acrnNest.boardFile': '${workspaceFolder}/boards/qemu.xml', 'files.autoSave': 'off' } });
+  t.after(() => cs.stop());
+  await cs.openFile('scenarios/shared.xml');
+  await cs.waitForStatusBar(/ACRN v3\.x scenario/);
+  await cs.runCommand('acrn-nest: Nested Virtualization…');
+  const view: FrameLocator = cs.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await view.locator('[data-testid="steps"]').waitFor({ state: 'visible', timeout: WAIT_MS });
+  await view.locator('.meta').filter({ hasText: /board qemu\.xml/ }).waitFor({ timeout: WAIT_MS });
+});
+
 /** Waits (bounded, on polling the file the editor saves) until the file holds `text`. */
 async function waitForFile(file: string, text: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
