@@ -58,7 +58,9 @@ export class SudoPasswords {
 
   async forget(target: ResolvedTarget): Promise<void> {
     await this.secrets.delete(sudoSecretKey(target));
-    // Also the key without a fingerprint (stored before the host key was recorded).
+    // Also the key without a fingerprint (stored before the host key was recorded), and the one
+    // earlier versions used (the target's name alone), so no copy of the password is left.
     await this.secrets.delete(sudoSecretKey(target, ''));
+    await this.secrets.delete(SECRET_PREFIX + target.name);
   }
 }

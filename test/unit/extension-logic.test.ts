@@ -102,7 +102,13 @@ describe('sudo passwords keyed by the target\'s identity', () => {
     const key2 = publicBlob();
     writeFileSync(kh, `10.0.0.7 ssh-ed25519 ${key2.toString('base64')}\n`);
     assert.equal(await pw.get(t), undefined);
+    // Forget removes every key this target's password may be under (also the old name-only key).
+    await secrets.store(`acrnNest.sudoPassword.${t.name}`, 'legacy');
+    await secrets.store(sudoSecretKey(t, ''), 'before the host key');
     await pw.forget(t);
+    writeFileSync(kh, `10.0.0.7 ssh-ed25519 ${key1.toString('base64')}\n`);
+    await pw.forget(t);
+    assert.deepEqual([...secrets.map.keys()], []);
   });
 });
 
