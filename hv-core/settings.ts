@@ -12,11 +12,12 @@ import type { PathScope } from './settings-paths.js';
 import { resolveSettingPath, SETTINGS_SECTION } from './settings-paths.js';
 import type { ConsoleConfig } from './console/config.js';
 import type { L2Settings } from './console/targetFile.js';
-import { parseNestTarget } from './console/targetFile.js';
+import { parseConsoleConfig } from './console/config.js';
+import { parseL2Settings } from './console/targetFile.js';
 import type { ResolveOptions } from './target/resolve.js';
 import { resolveTarget } from './target/resolve.js';
 import type { ResolvedTarget } from './target/target.js';
-import { TargetError } from './target/target.js';
+import { parseTarget, TargetError } from './target/target.js';
 
 export type { PathScope } from './settings-paths.js';
 export { acrnKind, boardFor, DEFAULT_RAW_SETTINGS, isAcrnText, resolveSettingPath, SETTINGS_SECTION } from './settings-paths.js';
@@ -38,6 +39,11 @@ export interface TargetSettings {
   l2: L2Settings;
   /** `setting acrnNest.targets[i]`. */
   source: string;
+  /**
+   * Why the `console` / `l2` part is not valid (then `console` is undefined and `l2` empty): the
+   * target still deploys; the consoles report this when they are used.
+   */
+  partsError?: Error;
 }
 
 /** The engine's settings: absolute paths, defaults applied, targets validated. */
@@ -93,8 +99,17 @@ export function resolveTargetSettings(raw: unknown[] | undefined, scope: PathSco
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new TargetError(source, undefined, 'must be an object');
       const { sshAlias, ...rest } = entry as Record<string, unknown>;
       if (sshAlias !== undefined && rest.host !== undefined) throw new TargetError(source, 'sshAlias', 'give either "sshAlias" or "host", not both');
-      const parsed = parseNestTarget(resolveTargetPaths(sshAlias !== undefined ? { ...rest, host: sshAlias } : rest, scope), source);
-      targets.push({ target: resolveTarget(parsed.target, resolveOpts), console: parsed.console, l2: parsed.l2, source });
+      const { console: c, l2, ...fields } = resolveTargetPaths(sshAlias !== undefined ? { ...rest, host: sshAlias } : rest, scope);
+      const t: TargetSettings = { target: resolveTarget(parseTarget(fields, source), resolveOpts), console: undefined, l2: {}, source };
+      try {
+        t.console = c === undefined ? undefined : parseConsoleConfig(c, source);
+        t.l2 = parseL2Settings(l2, source);
+      } catch (e) {
+        t.console = undefined;
+        t.l2 = {};
+        t.partsError = e instanceof Error ? e : new Error(String(e));
+      }
+      targets.push(t);
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));
     }

@@ -9,5 +9,7 @@ import type { Config } from '../config.js';
 
 export function consoleSettings(config: Config, target: ResolvedTarget): { console: ConsoleConfig | undefined; l2: L2Settings } {
   const entry = config.targets().targets.find((t) => t.target.name === target.name);
+  // An invalid console/l2 part is reported where it is used (as before), not by every target pick.
+  if (entry?.partsError) throw entry.partsError;
   return entry ? { console: entry.console, l2: entry.l2 } : { console: undefined, l2: {} };
 }

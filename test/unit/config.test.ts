@@ -108,6 +108,13 @@ describe('targets from settings', () => {
     assert.deepEqual(t.console, { type: 'tcp', host: '127.0.0.1', port: 7001 });
     assert.deepEqual(t.l2, { accel: 'tcg' });
   });
+  test('an invalid console part does not hide the target (the consoles report it when used)', () => {
+    const c = new Config(source({ '/w': { 'acrnNest.targets': [{ name: 'nuc', host: 'h', console: { type: 'telepathy' } }] } }), resolveOpts);
+    const { targets, errors } = c.targets();
+    assert.deepEqual(errors, []);
+    assert.equal(targets[0]?.target.name, 'nuc');
+    assert.match(String(targets[0]?.partsError?.message), /console\.type/);
+  });
   test('Select Target writes the default through the source', async () => {
     const s = source({ '/w': {} });
     await new Config(s).setDefaultTarget('nuc');
