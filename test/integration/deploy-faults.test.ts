@@ -19,6 +19,7 @@ import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simula
 import type { DeployOptions } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/deploy';
 import { loadFile } from '../../hv-core/files';
+import { errorCode, ErrorCodes } from '../../hv-core/errors';
 import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
 import { acrnTree, hasAcrnData } from '../unit/helpers';
@@ -244,7 +245,7 @@ describe('deploy through the board simulator', () => {
     await sim.stop();
     await startBoard({ sudoPassword: "pa ss'word;$(x)" });
     const img = image(50 * 1024);
-    await assert.rejects(deploy(opts(img, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /sudo needs a password/.test(e.message));
+    await assert.rejects(deploy(opts(img, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /sudo needs a password/.test(e.message) && errorCode(e) === ErrorCodes.sudoPasswordNeeded);
     await deploy(opts(img, { noReboot: true, connect: { agent: false, sudoPassword: "pa ss'word;$(x)" } }));
     assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(img));
     assert.ok(sim.commandLog.every((l) => !l.includes('pa ss')), 'the password never appears in a command line');
