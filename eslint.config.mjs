@@ -1,6 +1,46 @@
 // One eslint config for the whole tree. Type-aware rules (no-floating-promises) need the project.
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers as zones of the tree: an import is resolved against the importing file and the
+ * folder it lands in is checked, so no relative path of any depth (`../../hv-core/x`,
+ * `../wizard/../../extension/y`) escapes. Imports flow one way: extension -> language-server,
+ * hv-core, webview/protocol; language-server -> hv-core; webview -> webview only.
+ */
+const ROOT = import.meta.dirname;
+const ZONES = {
+  'hv-core': { forbidden: ['extension', 'language-server', 'webview'], message: 'Imports flow one way: hv-core imports nothing from the layers above it (extension/, language-server/, webview/).' },
+  'language-server': { forbidden: ['extension', 'webview'], message: 'Imports flow one way: the language server imports hv-core only, never extension/ or webview/.' },
+  webview: { forbidden: ['hv-core', 'extension', 'language-server'], message: 'The webview imports only the shared message types (webview/protocol.ts), nothing from hv-core/, extension/ or language-server/.' },
+};
+const zoneOf = (file) => path.relative(ROOT, file).split(path.sep)[0];
+const layers = {
+  rules: {
+    zones: {
+      meta: { type: 'problem', schema: [], messages: { crossed: '{{message}} ({{spec}} resolves into {{zone}}/)' } },
+      create(context) {
+        const from = zoneOf(context.filename);
+        const zone = ZONES[from];
+        if (!zone) return {};
+        const check = (node, source) => {
+          const spec = source?.value;
+          if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+          const target = path.relative(ROOT, path.resolve(path.dirname(context.filename), spec));
+          const to = target.split(path.sep)[0];
+          if (target.startsWith('..') || zone.forbidden.includes(to)) context.report({ node: source, messageId: 'crossed', data: { message: zone.message, spec, zone: target.startsWith('..') ? 'outside the repository' : to } });
+        };
+        return {
+          ImportDeclaration: (n) => check(n, n.source),
+          ExportNamedDeclaration: (n) => n.source && check(n, n.source),
+          ExportAllDeclaration: (n) => check(n, n.source),
+          ImportExpression: (n) => n.source.type === 'Literal' && check(n, n.source),
+        };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.vscode-test/**', 'out/**', '**/*.mjs', '**/*.js'] },
@@ -11,7 +51,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { layers },
     rules: {
+      'layers/zones': 'error',
       '@typescript-eslint/no-floating-promises': ['error', {
         // node:test's test()/describe() return promises the runner itself awaits.
         allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }],
@@ -36,9 +78,8 @@ export default tseslint.config(
           { name: 'vscode-languageserver', message: 'hv-core must not depend on the LSP; put adapters in language-server/.' },
           { name: 'vscode-languageclient', message: 'hv-core must not depend on the LSP client.' },
         ],
-        patterns: [
-          { group: ['vscode', 'vscode/*', '../extension/*', '../../extension/*', '../language-server/*', '../../language-server/*', '../webview/*', '../../webview/*'], message: 'Imports flow one way: hv-core imports nothing from the layers above it.' },
-        ],
+        // The layers themselves: the layers/zones rule above (any depth of relative path).
+        patterns: [{ group: ['vscode/*'], message: 'hv-core must not depend on VS Code; put VS Code wiring in extension/.' }],
       }],
     },
   },
@@ -47,7 +88,6 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'The language server runs outside VS Code: no vscode import.' }],
-        patterns: [{ group: ['../extension/*', '../webview/*'], message: 'Imports flow one way.' }],
       }],
     },
   },
@@ -56,7 +96,6 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'Webviews cannot import vscode; talk to the host by messages.' }],
-        patterns: [{ group: ['../hv-core/*', '../extension/*', '../language-server/*'], message: 'The webview imports only the shared message types (webview/protocol.ts).' }],
       }],
     },
   },

@@ -15,64 +15,41 @@ import { RemoteHost } from '../hv-core/build/remote.js';
 import type { BuildHost } from '../hv-core/build/host.js';
 import type { DeployEvent, DeployResult } from '../hv-core/deploy/index.js';
 import { deploy, DeployError } from '../hv-core/deploy/index.js';
-import { findAcrnTree, findBoardFile } from '../hv-core/schema/tree.js';
-import { detectDialect } from '../hv-core/scenario/dialect.js';
+import { errorCode, ErrorCodes } from '../hv-core/errors.js';
+import { acrnKind, boardFor } from '../hv-core/settings.js';
+import { findAcrnTree } from '../hv-core/schema/tree.js';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError } from '../hv-core/target/connection.js';
 import type { ResolvedTarget } from '../hv-core/target/target.js';
 import { parseXml } from '../hv-core/xml/parser.js';
 import { Commands, Settings } from './constants.js';
-import type { Ctx } from './context.js';
+import type { CommandFactory, Ctx } from './context.js';
+import { buttonsFor, retriesWithSudoPassword } from './errorActions.js';
 import { logError } from './log.js';
-import { connectOptions, pickTarget, SudoPasswords } from './targets.js';
+import type { Action, RunOutcome, RunRequest, Sink } from './run.js';
+import type { SudoPasswords } from './secrets.js';
+import { connectOptions, pickTarget, sudoPasswords } from './targets.js';
 import { AcrnTaskProvider, TASK_TYPE } from './tasks.js';
-import { openHypervisorConsole } from './console/commands.js';
+
+export type { Action, RunOutcome, RunRequest, Sink } from './run.js';
 
 export const DIAGNOSTICS_NAME = 'acrn-nest-build';
 
 /** The user dismissed a picker or a prompt: the run ends quietly as cancelled. */
 class CancelledByUser extends Error {}
-export type Action = 'build' | 'deploy' | 'buildAndDeploy';
-
-/** Where a run's output goes: the output channel, or a task's pseudoterminal. */
-export interface Sink {
-  line(text: string): void;
-  step(message: string, increment?: number): void;
-}
-
-export interface RunRequest {
-  action: Action;
-  scenario?: string;
-  board?: string;
-  target?: string;
-  signal: AbortSignal;
-  sink: Sink;
-  /** Task runs report findings through their problem matcher (printed lines), not diagnostics. */
-  publishDiagnostics: boolean;
-}
-
-export interface RunOutcome {
-  ok: boolean;
-  build?: BuildResult;
-  deploy?: DeployResult;
-  /** The step that failed, in words, and why. */
-  failure?: { step: string; message: string; hint?: string; code?: string; tree?: string };
-  cancelled?: boolean;
-}
 
 const ACTION_TITLES: Record<Action, string> = { build: 'Build', deploy: 'Deploy', buildAndDeploy: 'Build and Deploy' };
 
-/** Is this document an ACRN scenario (not a board, not other XML)? */
+/** The kind of each open document, per version: an editor switch costs no parse. */
+const scenarioKinds = new WeakMap<vscode.TextDocument, { version: number; scenario: boolean }>();
+
+/** Is this document an ACRN scenario (not a board, not other XML)? Parsed once per version. */
 export function isScenario(doc: vscode.TextDocument | undefined): boolean {
   if (!doc || doc.languageId !== 'xml' || doc.uri.scheme !== 'file') return false;
-  if (!/<acrn-config[\s>/]/.test(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0)))) return false;
-  return detectDialect(parseXml(doc.getText()))?.kind === 'scenario';
-}
-
-function settingPath(value: string | undefined, scenario: string): string | undefined {
-  if (!value) return undefined;
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(scenario))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const v = value.replace(/\$\{workspaceFolder\}/g, folder ?? '');
-  return path.isAbsolute(v) ? v : path.resolve(folder ?? path.dirname(scenario), v);
+  const hit = scenarioKinds.get(doc);
+  if (hit && hit.version === doc.version) return hit.scenario;
+  const scenario = acrnKind(doc.getText()) === 'scenario';
+  scenarioKinds.set(doc, { version: doc.version, scenario });
+  return scenario;
 }
 
 export class BuildController implements vscode.Disposable {
@@ -91,7 +68,7 @@ export class BuildController implements vscode.Disposable {
   constructor(private readonly ctx: Ctx) {
     this.diagnostics = vscode.languages.createDiagnosticCollection(DIAGNOSTICS_NAME);
     this.output = vscode.window.createOutputChannel('acrn-nest build');
-    this.passwords = new SudoPasswords(ctx.extension.secrets);
+    this.passwords = sudoPasswords(ctx.extension.secrets);
     this.buildItem = vscode.window.createStatusBarItem('acrnNest.build', vscode.StatusBarAlignment.Left, 50);
     this.buildItem.name = 'acrn-nest Build';
     this.buildItem.text = '$(tools) Build';
@@ -139,19 +116,18 @@ export class BuildController implements vscode.Disposable {
   }
 
   private resolveInputs(scenario: string, boardArg: string | undefined): { tree: string; board: string } {
-    const cfg = vscode.workspace.getConfiguration(undefined, vscode.Uri.file(scenario));
-    const treeSetting = settingPath(cfg.get<string>(Settings.acrnTree), scenario);
-    const tree = treeSetting ?? findAcrnTree(undefined, scenario);
-    if (!tree) throw new BuildError('tree', 'tree/unset', `no ACRN tree: set "${Settings.acrnTree}" to your acrn-hypervisor checkout (none found above ${scenario})`);
-    const explicit = boardArg ? settingPath(boardArg, scenario) : settingPath(cfg.get<string>(Settings.boardFile), scenario);
+    const settings = this.ctx.config.settings(scenario);
+    const tree = settings.acrnTree ?? findAcrnTree(undefined, scenario);
+    if (!tree) throw new BuildError('tree', ErrorCodes.noAcrnTree, `no ACRN tree: set "${Settings.acrnTree}" to your acrn-hypervisor checkout (none found above ${scenario})`);
+    const explicit = boardArg ? this.ctx.config.resolvePath(boardArg, scenario) : settings.boardFile;
     let doc;
     try {
       doc = parseXml(readFileSync(scenario, 'utf8'));
     } catch {
       doc = undefined;
     }
-    const board = findBoardFile({ explicit, scenarioPath: scenario, doc, acrnTree: tree });
-    if (!board) throw new BuildError('inputs', 'inputs/no-board', explicit ? `board file ${explicit} does not exist` : `no board XML found for ${path.basename(scenario)}: set "${Settings.boardFile}"`);
+    const board = boardFor({ explicit, scenarioPath: scenario, doc, acrnTree: tree });
+    if (!board) throw new BuildError('inputs', ErrorCodes.noBoard, explicit ? `board file ${explicit} does not exist` : `no board XML found for ${path.basename(scenario)}: set "${Settings.boardFile}"`);
     return { tree, board };
   }
 
@@ -170,26 +146,23 @@ export class BuildController implements vscode.Disposable {
 
   /** The build host (a target name in acrnNest.build.host) or undefined for this machine. */
   private async buildHost(signal: AbortSignal, sink: Sink): Promise<{ host: BuildHost; tree: string } | undefined> {
-    const cfg = vscode.workspace.getConfiguration();
-    const name = cfg.get<string>(Settings.buildHost);
+    const { host: name, hostAcrnTree: tree } = this.ctx.config.settings().build;
     if (!name) return undefined;
-    const target = await pickTarget(name, 'building');
+    const target = await pickTarget(this.ctx.config, name, 'building');
     if (!target) throw new BuildError('stage', 'build/cancelled', 'Build cancelled');
-    const tree = cfg.get<string>(Settings.buildHostAcrnTree);
-    if (!tree) throw new BuildError('tree', 'tree/unset', `"${Settings.buildHost}" is ${name}: set "${Settings.buildHostAcrnTree}" to the ACRN tree on that machine`);
+    if (!tree) throw new BuildError('tree', ErrorCodes.noHostAcrnTree, `"${Settings.buildHost}" is ${name}: set "${Settings.buildHostAcrnTree}" to the ACRN tree on that machine`);
     sink.step(`Connecting to build host ${target.name}`);
     const conn = await SshConnection.connect(target, await connectOptions(target, this.passwords, this.ctx.log, signal));
     return { host: new RemoteHost(conn), tree };
   }
 
   async build(req: RunRequest, scenario: string): Promise<BuildResult> {
-    const cfg = vscode.workspace.getConfiguration();
+    const settings = this.ctx.config.settings(scenario);
     if (req.publishDiagnostics) this.diagnostics.clear();
     const { tree, board } = this.resolveInputs(scenario, req.board);
     const remote = await this.buildHost(req.signal, req.sink);
     try {
-      const jobs = cfg.get<number>(Settings.buildJobs) || undefined;
-      const python = settingPath(cfg.get<string>(Settings.buildPython), scenario);
+      const { jobs, python, makeVariables } = settings.build;
       const result = await runBuild({
         acrnTree: remote?.tree ?? tree,
         scenario,
@@ -197,7 +170,7 @@ export class BuildController implements vscode.Disposable {
         host: remote?.host,
         python: remote ? undefined : python,
         jobs,
-        makeVars: cfg.get<string[]>(Settings.buildMakeVariables) ?? [],
+        makeVars: makeVariables,
         signal: req.signal,
         onLine: (l) => req.sink.line(l),
         onStep: (_s, m) => req.sink.step(m),
@@ -217,7 +190,7 @@ export class BuildController implements vscode.Disposable {
   }
 
   private async deployTo(req: RunRequest, scenario: string | undefined, image: string): Promise<DeployResult> {
-    const target = await pickTarget(req.target, 'deploying');
+    const target = await pickTarget(this.ctx.config, req.target, 'deploying');
     if (!target) throw new CancelledByUser();
     this.lastTarget = target;
     const attempt = async (): Promise<DeployResult> =>
@@ -239,7 +212,7 @@ export class BuildController implements vscode.Disposable {
     try {
       return await attempt();
     } catch (e) {
-      if (e instanceof DeployError && /sudo needs a password/.test(e.message) && !req.signal.aborted) {
+      if (retriesWithSudoPassword(errorCode(e)) && !req.signal.aborted) {
         const pw = await this.passwords.ask(target, `sudo on ${target.name} asks for a password.`);
         if (pw !== undefined) return await attempt();
       }
@@ -283,10 +256,10 @@ export class BuildController implements vscode.Disposable {
       if (e instanceof DeployError) {
         const cause = e.cause;
         const hint = cause instanceof ChangedHostKeyError ? 'The connection was refused because the host key changed.' : cause instanceof UnknownHostKeyError ? 'The host key was not trusted.' : undefined;
-        return { ok: false, cancelled: ac.signal.aborted, failure: { step: `deploy step ${e.step}`, message: e.message, hint } };
+        return { ok: false, cancelled: ac.signal.aborted, failure: { step: `deploy step ${e.step}`, message: e.message, hint, code: errorCode(e) } };
       }
-      if (e instanceof ChangedHostKeyError || e instanceof UnknownHostKeyError) return { ok: false, failure: { step: 'connect', message: e.message } };
-      return { ok: false, cancelled: ac.signal.aborted, failure: { step: req.action, message: e instanceof Error ? e.message : String(e) } };
+      if (e instanceof ChangedHostKeyError || e instanceof UnknownHostKeyError) return { ok: false, failure: { step: 'connect', message: e.message, code: e.code } };
+      return { ok: false, cancelled: ac.signal.aborted, failure: { step: req.action, message: e instanceof Error ? e.message : String(e), code: errorCode(e) } };
     } finally {
       req.signal.removeEventListener('abort', onAbort);
       this.running = undefined;
@@ -295,7 +268,7 @@ export class BuildController implements vscode.Disposable {
 
   private imageInTree(scenario: string | undefined): string | undefined {
     try {
-      const tree = scenario ? this.resolveInputs(scenario, undefined).tree : settingPath(vscode.workspace.getConfiguration().get<string>(Settings.acrnTree), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '/');
+      const tree = scenario ? this.resolveInputs(scenario, undefined).tree : this.ctx.config.settings().acrnTree;
       const img = tree ? path.join(tree, 'build', 'hypervisor', 'acrn.bin') : undefined;
       return img && existsSync(img) ? img : undefined;
     } catch {
@@ -326,7 +299,8 @@ export class BuildController implements vscode.Disposable {
   private async report(action: Action, o: RunOutcome): Promise<void> {
     if (o.ok) {
       // After a deploy that rebooted the board, its hypervisor console opens by itself.
-      if (o.deploy?.rebooted && this.lastTarget) void openHypervisorConsole(this.ctx, this.lastTarget).catch((e: unknown) => logError(this.ctx.log, 'opening the hypervisor console after deploy', e));
+      // Through the command (a Nested-view-like { target } argument), so build.ts does not import extension/console/.
+      if (o.deploy?.rebooted && this.lastTarget) void Promise.resolve(vscode.commands.executeCommand(Commands.openHypervisorConsole, { target: this.lastTarget })).catch((e: unknown) => logError(this.ctx.log, 'opening the hypervisor console after deploy', e));
       const what = o.deploy ? `deployed to ${o.deploy.target}${o.deploy.rebooted ? ' (rebooted, ACRN running)' : ' (boots on the next reboot)'}` : o.build?.upToDate ? `up to date: ${o.build.image}` : `built ${o.build?.image}`;
       void vscode.window.showInformationMessage(`acrn-nest: ${ACTION_TITLES[action]}: ${what}`);
       return;
@@ -336,13 +310,14 @@ export class BuildController implements vscode.Disposable {
       return;
     }
     const f = o.failure!;
-    const actions = ['Show Log'];
-    if (f.code === 'build/config-conflict') actions.unshift('Run make clean and Build');
-    if (f.code === 'build/validator' || f.code === 'build/compile') actions.unshift('Show Problems');
-    const pick = await vscode.window.showErrorMessage(`acrn-nest: ${ACTION_TITLES[action]} failed at ${f.step}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`, ...actions);
-    if (pick === 'Show Log') this.output.show(true);
-    else if (pick === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
-    else if (pick === 'Run make clean and Build' && f.tree) {
+    const buttons = buttonsFor(f.code);
+    const label = await vscode.window.showErrorMessage(`acrn-nest: ${ACTION_TITLES[action]} failed at ${f.step}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`, ...buttons.map((b) => b.label));
+    const pick = buttons.find((b) => b.label === label);
+    if (!pick) return;
+    if (pick.kind === 'showLog') this.output.show(true);
+    else if (pick.kind === 'showProblems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+    else if (pick.kind === 'openSetting') await vscode.commands.executeCommand('workbench.action.openSettings', pick.setting);
+    else if (pick.kind === 'cleanAndBuild' && f.tree) {
       await this.clean(f.tree);
       await this.runWithProgress(action);
     }
@@ -350,7 +325,7 @@ export class BuildController implements vscode.Disposable {
 
   async clean(tree?: string): Promise<void> {
     if (!this.checkTrust('build')) return;
-    const root = tree ?? (vscode.window.activeTextEditor && isScenario(vscode.window.activeTextEditor.document) ? this.resolveInputs(vscode.window.activeTextEditor.document.uri.fsPath, undefined).tree : settingPath(vscode.workspace.getConfiguration().get<string>(Settings.acrnTree), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '/'));
+    const root = tree ?? (vscode.window.activeTextEditor && isScenario(vscode.window.activeTextEditor.document) ? this.resolveInputs(vscode.window.activeTextEditor.document.uri.fsPath, undefined).tree : this.ctx.config.settings().acrnTree);
     if (!root) throw new Error(`set "${Settings.acrnTree}" first`);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: make clean in ${root}`, cancellable: true }, async (_p, token) => {
       const ac = new AbortController();
@@ -363,17 +338,17 @@ export class BuildController implements vscode.Disposable {
   }
 
   async selectTarget(): Promise<void> {
-    const t: ResolvedTarget | undefined = await pickTarget(undefined, 'deploying', true).catch((e: unknown) => {
+    const t: ResolvedTarget | undefined = await pickTarget(this.ctx.config, undefined, 'deploying', true).catch((e: unknown) => {
       void vscode.window.showErrorMessage(`acrn-nest: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     });
     if (!t) return;
-    await vscode.workspace.getConfiguration().update(Settings.defaultTarget, t.name, vscode.ConfigurationTarget.Workspace);
+    await this.ctx.config.setDefaultTarget(t.name);
     void vscode.window.showInformationMessage(`acrn-nest: deploying to ${t.name} (${t.user}@${t.host}:${t.port}) from now on`);
   }
 
   async forgetSudoPassword(): Promise<void> {
-    const t = await pickTarget(undefined, 'forgetting its sudo password');
+    const t = await pickTarget(this.ctx.config, undefined, 'forgetting its sudo password');
     if (!t) return;
     await this.passwords.forget(t);
     void vscode.window.showInformationMessage(`acrn-nest: sudo password for ${t.name} forgotten`);
@@ -403,7 +378,7 @@ export function buildController(ctx: Ctx): BuildController {
 }
 
 /** The build/deploy commands (merged into extension/commands.ts's COMMANDS). */
-export const BUILD_COMMANDS: Record<string, (ctx: Ctx) => (...args: unknown[]) => unknown> = {
+export const BUILD_COMMANDS: Record<string, CommandFactory> = {
   // Factories run at activation: the first one also sets up the status bar and the task type.
   [Commands.build]: (ctx) => {
     registerBuild(ctx);

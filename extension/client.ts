@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CloseHandlerResult, ErrorHandlerResult, LanguageClientOptions, Message, ServerOptions } from 'vscode-languageclient/node';
 import { CloseAction, ErrorAction, LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import { isAcrnText, SETTINGS_SECTION } from '../hv-core/settings.js';
 import type { DocumentInfo } from '../language-server/protocol.js';
 import { DocumentInfoNotification } from '../language-server/protocol.js';
+import type { Config } from './config.js';
 
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60 * 1000;
@@ -23,6 +25,7 @@ export class ServerHandle implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
+    private readonly config: Config,
   ) {}
 
   get running(): LanguageClient | undefined {
@@ -58,9 +61,20 @@ export class ServerHandle implements vscode.Disposable {
         { scheme: 'file', language: 'xml' },
         { scheme: 'untitled', language: 'xml' },
       ],
-      synchronize: { configurationSection: 'acrnNest' },
+      synchronize: { configurationSection: SETTINGS_SECTION },
       outputChannel: this.log,
-      initializationOptions: vscode.workspace.getConfiguration('acrnNest'),
+      // The server gets settings with paths already resolved (${workspaceFolder}, ~, relative),
+      // by the same Config every other part of the extension reads.
+      initializationOptions: this.config.serverSettings(),
+      middleware: {
+        workspace: {
+          // Only the acrnNest section is the server's; anything else is answered as VS Code would.
+          configuration: (params, token, next) =>
+            params.items.every((item) => item.section === SETTINGS_SECTION)
+              ? params.items.map((item) => this.config.serverSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri).fsPath : undefined))
+              : next(params, token),
+        },
+      },
       errorHandler: {
         error: (error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => {
           this.log.error(`language server connection error: ${error.message}`);
@@ -99,7 +113,5 @@ export class ServerHandle implements vscode.Disposable {
 
 /** Cheap check on an open document: could this be an ACRN file? Avoids starting the server for other XML. */
 export function mightBeAcrn(doc: vscode.TextDocument): boolean {
-  if (doc.languageId !== 'xml') return false;
-  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0));
-  return /<acrn-config[\s>/]/.test(head);
+  return doc.languageId === 'xml' && isAcrnText(doc.getText());
 }

@@ -7,12 +7,12 @@ import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
 import { Commands } from './constants.js';
-import type { Ctx } from './context.js';
+import type { CommandFactory, Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
 import { UpgradeReports, upgradeScenarioCommand } from './upgrade.js';
 
-export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+export type { CommandFactory } from './context.js';
 
 export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,

@@ -4,17 +4,25 @@
  */
 import * as vscode from 'vscode';
 import { mightBeAcrn, ServerHandle } from './client.js';
+import type { Config } from './config.js';
+import { vscodeConfig } from './vscodeConfig.js';
 import { createLog, logError } from './log.js';
 import { DialectStatus } from './statusBar.js';
+
+/** A command: made once per activation from the context (extension/commands.ts registers them). */
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
 export class Ctx {
   readonly log: vscode.LogOutputChannel;
   readonly server: ServerHandle;
   readonly status: DialectStatus;
+  /** Every setting, read and resolved in one place (extension/config.ts). */
+  readonly config: Config;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = createLog();
-    this.server = new ServerHandle(extension, this.log);
+    this.config = vscodeConfig();
+    this.server = new ServerHandle(extension, this.log, this.config);
     this.status = new DialectStatus(this.server);
     extension.subscriptions.push(this.log, this.server, this.status);
   }

@@ -8,7 +8,7 @@
  * matcher; closing the terminal (or Terminate Task) cancels.
  */
 import * as vscode from 'vscode';
-import type { Action, BuildController, Sink } from './build.js';
+import type { Action, Runner, Sink } from './run.js';
 
 export const TASK_TYPE = 'acrn-nest';
 export const PROBLEM_MATCHER = '$acrn-nest';
@@ -32,7 +32,7 @@ class AcrnTaskTerminal implements vscode.Pseudoterminal {
   private readonly ac = new AbortController();
 
   constructor(
-    private readonly controller: BuildController,
+    private readonly controller: Runner,
     private readonly def: AcrnTaskDefinition,
   ) {}
 
@@ -64,7 +64,7 @@ class AcrnTaskTerminal implements vscode.Pseudoterminal {
   }
 }
 
-export function makeTask(controller: BuildController, def: AcrnTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope = vscode.TaskScope.Workspace, name?: string): vscode.Task {
+export function makeTask(controller: Runner, def: AcrnTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope = vscode.TaskScope.Workspace, name?: string): vscode.Task {
   const task = new vscode.Task(def, scope, name ?? LABELS[def.action], 'acrn-nest', new vscode.CustomExecution(async (resolved) => new AcrnTaskTerminal(controller, resolved as AcrnTaskDefinition)), [PROBLEM_MATCHER]);
   if (def.action !== 'deploy') task.group = vscode.TaskGroup.Build;
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
@@ -72,7 +72,7 @@ export function makeTask(controller: BuildController, def: AcrnTaskDefinition, s
 }
 
 export class AcrnTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly controller: BuildController) {}
+  constructor(private readonly controller: Runner) {}
 
   provideTasks(): vscode.Task[] {
     return ACTIONS.map((action) => makeTask(this.controller, { type: TASK_TYPE, action }));

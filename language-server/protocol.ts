@@ -3,6 +3,9 @@
  * both ends type-check. Each says which way it flows.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { DEFAULT_MAX_FILE_MB } from '../hv-core/files.js';
+import type { PathScope } from '../hv-core/settings-paths.js';
+import { DEFAULT_RAW_SETTINGS, resolveSettingPath } from '../hv-core/settings-paths.js';
 
 export interface DocumentInfo {
   uri: string;
@@ -36,11 +39,27 @@ export namespace ServerStatusNotification {
   export const type = new NotificationType<{ health: 'ok' | 'warning' | 'error'; message: string }>(method);
 }
 
-/** The settings the server reads (section `acrnNest`). */
+/**
+ * The settings the server reads (section `acrnNest`). The extension sends them resolved (absolute
+ * paths, extension/config.ts); the server resolves them again with the same hv-core function
+ * (`resolveServerSettings`), which leaves absolute paths as they are, so other clients may send
+ * them as written.
+ */
 export interface ServerSettings {
   acrnTree: string;
   boardFile: string;
   maxFileSizeMB: number;
 }
 
-export const DEFAULT_SERVER_SETTINGS: ServerSettings = { acrnTree: '', boardFile: '', maxFileSizeMB: 10 };
+export const DEFAULT_SERVER_SETTINGS: ServerSettings = { ...DEFAULT_RAW_SETTINGS };
+
+/** Raw (or resolved) server settings -> resolved ones: paths absolute, '' when unset. */
+export function resolveServerSettings(raw: Partial<ServerSettings> | null | undefined, scope: PathScope): ServerSettings {
+  const s = { ...DEFAULT_SERVER_SETTINGS, ...(raw ?? {}) };
+  const max = s.maxFileSizeMB;
+  return {
+    acrnTree: resolveSettingPath(typeof s.acrnTree === 'string' ? s.acrnTree : '', scope) ?? '',
+    boardFile: resolveSettingPath(typeof s.boardFile === 'string' ? s.boardFile : '', scope) ?? '',
+    maxFileSizeMB: typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_FILE_MB,
+  };
+}

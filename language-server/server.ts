@@ -7,10 +7,14 @@ import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache } from './documents.js';
 import { loadBoard } from '../hv-core/schema/asserts.js';
+import { uriToPath } from '../hv-core/schema/tree.js';
+import type { PathScope } from '../hv-core/settings-paths.js';
+import { SETTINGS_SECTION } from '../hv-core/settings-paths.js';
+import { VERSION } from '../hv-core/version.js';
 import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
 import type { DocumentInfo, ServerSettings } from './protocol.js';
-import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest } from './protocol.js';
+import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest, resolveServerSettings } from './protocol.js';
 import type { ServerFeature, ServerContext } from './features/feature.js';
 import { FEATURES } from './features/index.js';
 
@@ -18,7 +22,10 @@ const DIAGNOSTIC_DELAY_MS = 120;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
+  // Always resolved (absolute paths): `${workspaceFolder}`, `~` and relative paths are expanded
+  // against the first workspace folder by hv-core/settings.ts, as the extension does.
   let settings: ServerSettings = { ...DEFAULT_SERVER_SETTINGS };
+  let scope: PathScope = {};
   let supportsConfiguration = false;
   // acrnNest.boardFile reaches every checker as options.board (parsed once, cached by path + mtime);
   // without it the checkers find the board from the scenario (board= in the tree, siblings).
@@ -96,8 +103,8 @@ export function startServer(connection: Connection): void {
   async function pullSettings(): Promise<void> {
     if (!supportsConfiguration) return;
     try {
-      const s = (await connection.workspace.getConfiguration('acrnNest')) as Partial<ServerSettings> | null;
-      settings = { ...DEFAULT_SERVER_SETTINGS, ...(s ?? {}) };
+      const s = (await connection.workspace.getConfiguration(SETTINGS_SECTION)) as Partial<ServerSettings> | null;
+      settings = resolveServerSettings(s, scope);
     } catch (e) {
       log('acrn-nest: reading settings failed', e);
     }
@@ -105,11 +112,13 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params) => {
     supportsConfiguration = !!params.capabilities.workspace?.configuration;
+    const folder = uriToPath(params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined) ?? params.rootPath ?? undefined;
+    scope = folder ? { workspaceFolder: folder } : {};
     const init = params.initializationOptions as Partial<ServerSettings> | undefined;
-    if (init) settings = { ...DEFAULT_SERVER_SETTINGS, ...init };
+    if (init) settings = resolveServerSettings(init, scope);
     const capabilities: Record<string, unknown> = { textDocumentSync: TextDocumentSyncKind.Incremental };
     for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(params) ?? {});
-    return { capabilities, serverInfo: { name: 'acrn-nest', version: '0.1.0' } };
+    return { capabilities, serverInfo: { name: 'acrn-nest', version: VERSION } };
   });
 
   connection.onInitialized(() => {

@@ -111,3 +111,47 @@ export type NvmxHostNotification = NotificationMessage<'state', NvmxState>;
 
 export type NvmxToHost = NvmxRequest | NvmxWebviewNotification;
 export type NvmxToWebview = ResponseMessage<unknown> | NvmxHostNotification;
+
+// ---------------------------------------------------------------------------------------------
+// Runtime check of what the webview sends: the host acts only on messages of these shapes (a
+// webview is a web page; its messages are checked like any input crossing a boundary).
+
+const ACTIONS: readonly string[] = ['enable', 'disable'] satisfies NvmxAction[];
+const CHOICES: readonly string[] = ['remove', 'repin', 'keep'] satisfies NvmxSharingChoice[];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isOffset(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isChoices(v: unknown): v is Record<string, NvmxSharingChoice> {
+  return isObject(v) && Object.values(v).every((c) => typeof c === 'string' && CHOICES.includes(c));
+}
+
+/** Checks each request's params, by method. */
+const PARAM_CHECKS: { [M in NvmxRequestMethod]: (p: Record<string, unknown>) => boolean } = {
+  preview: (p) => typeof p.action === 'string' && ACTIONS.includes(p.action) && isChoices(p.choices),
+  apply: (p) => typeof p.action === 'string' && ACTIONS.includes(p.action) && isChoices(p.choices) && isOffset(p.version),
+  reveal: (p) => isOffset(p.start) && isOffset(p.end) && (p.start as number) <= (p.end as number),
+};
+
+/**
+ * A message from the wizard's webview, checked against NvmxToHost: the message, or why it is not
+ * one (the host logs that and does nothing else).
+ */
+export function checkNvmxToHost(m: unknown): { ok: true; message: NvmxToHost } | { ok: false; reason: string } {
+  if (!isObject(m)) return { ok: false, reason: 'not an object' };
+  if (m.kind === 'notification') {
+    if (m.method !== 'ready') return { ok: false, reason: `unknown notification ${JSON.stringify(m.method)}` };
+    return { ok: true, message: { kind: 'notification', method: 'ready', params: {} } };
+  }
+  if (m.kind !== 'request') return { ok: false, reason: `unknown kind ${JSON.stringify(m.kind)}` };
+  if (!isOffset(m.id)) return { ok: false, reason: 'request without a numeric id' };
+  const method = m.method;
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(PARAM_CHECKS, method)) return { ok: false, reason: `unknown method ${JSON.stringify(method)}` };
+  if (!isObject(m.params) || !PARAM_CHECKS[method as NvmxRequestMethod](m.params)) return { ok: false, reason: `${method}: params do not match their declared shape` };
+  return { ok: true, message: m as unknown as NvmxRequest };
+}

@@ -8,10 +8,10 @@ import { formatChecks, probeServiceVm, scenarioChecks, type DoctorCheck } from '
 import { L2Error } from '../../hv-core/l2/manager.js';
 import type { Accel, L2Net, L2Spec } from '../../hv-core/l2/qemu.js';
 import { NAME_RE } from '../../hv-core/l2/qemu.js';
+import { isAcrnText } from '../../hv-core/settings.js';
 import type { ResolvedTarget } from '../../hv-core/target/target.js';
-import type { CommandFactory } from '../commands.js';
 import { Commands, TerminalProfiles, Views } from '../constants.js';
-import type { Ctx } from '../context.js';
+import type { CommandFactory, Ctx } from '../context.js';
 import { pickTarget } from '../targets.js';
 import { ConsoleManager } from './consoles.js';
 import type { NestedNode } from './nestedView.js';
@@ -39,12 +39,12 @@ export function openHypervisorConsole(ctx: Ctx, target?: ResolvedTarget | string
 /** Registers the Nested view and the terminal profiles (called once from activate()). */
 export function registerConsoles(ctx: Ctx): void {
   const m = consoles(ctx);
-  view = new NestedView(m);
+  view = new NestedView(m, ctx.config);
   ctx.extension.subscriptions.push(
     vscode.window.registerTreeDataProvider(Views.nested, view),
     vscode.window.registerTerminalProfileProvider(TerminalProfiles.hypervisor, {
       async provideTerminalProfile() {
-        const t = await pickTarget(undefined, 'the hypervisor console');
+        const t = await pickTarget(ctx.config, undefined, 'the hypervisor console');
         if (!t) return undefined;
         const { name, pty } = m.profilePty(t);
         return new vscode.TerminalProfile({ name, pty });
@@ -52,7 +52,7 @@ export function registerConsoles(ctx: Ctx): void {
     }),
     vscode.window.registerTerminalProfileProvider(TerminalProfiles.l2, {
       async provideTerminalProfile() {
-        const t = await pickTarget(undefined, 'an L2 guest console');
+        const t = await pickTarget(ctx.config, undefined, 'an L2 guest console');
         if (!t) return undefined;
         const name = await pickGuest(m, t, true);
         if (!name) return undefined;
@@ -68,14 +68,14 @@ function nodeTarget(arg: unknown): ResolvedTarget | undefined {
   return n && typeof n === 'object' && 'target' in n ? n.target : undefined;
 }
 
-async function targetFrom(arg: unknown, purpose: string): Promise<ResolvedTarget | undefined> {
-  return nodeTarget(arg) ?? (await pickTarget(typeof arg === 'string' ? arg : undefined, purpose));
+async function targetFrom(ctx: Ctx, arg: unknown, purpose: string): Promise<ResolvedTarget | undefined> {
+  return nodeTarget(arg) ?? (await pickTarget(ctx.config, typeof arg === 'string' ? arg : undefined, purpose));
 }
 
 /** The running L2 guest a command is for: the Nested view's node, else picked on the chosen target. */
-async function guestFrom(m: ConsoleManager, arg: unknown, purpose: string): Promise<{ t: ResolvedTarget; name: string } | undefined> {
+async function guestFrom(ctx: Ctx, m: ConsoleManager, arg: unknown, purpose: string): Promise<{ t: ResolvedTarget; name: string } | undefined> {
   const n = arg as NestedNode | undefined;
-  const t = await targetFrom(arg, purpose);
+  const t = await targetFrom(ctx, arg, purpose);
   if (!t) return undefined;
   const name = n?.kind === 'l2' ? n.name : await pickGuest(m, t, true);
   return name ? { t, name } : undefined;
@@ -110,9 +110,9 @@ export const CONSOLE_COMMANDS: Record<string, CommandFactory> = {
       return;
     }
     const m = consoles(ctx);
-    const t = await targetFrom(arg, 'launching an L2 guest');
+    const t = await targetFrom(ctx, arg, 'launching an L2 guest');
     if (!t) return;
-    const s = consoleSettings(t).l2;
+    const s = consoleSettings(ctx.config, t).l2;
     const name = await vscode.window.showInputBox({ title: `L2 guest on ${t.name}: name`, value: 'l2-guest', validateInput: (v) => (NAME_RE.test(v) ? undefined : "letters, digits, '.', '_' or '-' (at most 64)") });
     if (!name) return;
     const kind = await vscode.window.showQuickPick([{ label: 'Disk image', description: 'raw or qcow2 on the Service VM, virtio (the recipe\'s -drive ...,if=virtio)', id: 'disk' }, { label: 'Linux kernel', description: 'boot a kernel directly (-kernel, -append)', id: 'kernel' }], { title: `L2 guest ${name}: boot from` });
@@ -148,12 +148,12 @@ export const CONSOLE_COMMANDS: Record<string, CommandFactory> = {
   },
   [Commands.attachL2]: (ctx) => async (arg?: unknown) => {
     const m = consoles(ctx);
-    const g = await guestFrom(m, arg, 'attaching to an L2 guest');
+    const g = await guestFrom(ctx, m, arg, 'attaching to an L2 guest');
     if (g) await m.openL2Console(g.t, g.name);
   },
   [Commands.stopL2]: (ctx) => async (arg?: unknown) => {
     const m = consoles(ctx);
-    const g = await guestFrom(m, arg, 'stopping an L2 guest');
+    const g = await guestFrom(ctx, m, arg, 'stopping an L2 guest');
     if (!g) return;
     const { t, name } = g;
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: stopping L2 guest ${name} (system_powerdown, then kill after the timeout)` }, async () => (await m.l2Manager(t)).stop(name));
@@ -198,10 +198,10 @@ export const CONSOLE_COMMANDS: Record<string, CommandFactory> = {
     if (pick) c.session.send(pick.bytes);
   },
   [Commands.doctor]: (ctx) => async (arg?: unknown) => {
-    const t = await targetFrom(arg, 'the nested-virtualization doctor');
+    const t = await targetFrom(ctx, arg, 'the nested-virtualization doctor');
     const checks: DoctorCheck[] = [];
     const doc = vscode.window.activeTextEditor?.document;
-    if (doc && doc.languageId === 'xml' && /<acrn-config[\s>]/.test(doc.getText(new vscode.Range(0, 0, 50, 0)))) checks.push(...scenarioChecks(doc.getText(), { file: vscode.workspace.asRelativePath(doc.uri) }));
+    if (doc && doc.languageId === 'xml' && isAcrnText(doc.getText())) checks.push(...scenarioChecks(doc.getText(), { file: vscode.workspace.asRelativePath(doc.uri) }));
     if (t) {
       try {
         checks.push(...(await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: checking ${t.name} for nested virtualization` }, async () => probeServiceVm(await consoles(ctx).host(t)))));

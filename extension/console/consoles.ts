@@ -15,7 +15,8 @@ import { resolveTarget } from '../../hv-core/target/resolve.js';
 import type { ResolvedTarget } from '../../hv-core/target/target.js';
 import { parseTarget } from '../../hv-core/target/target.js';
 import type { Ctx } from '../context.js';
-import { connectOptions, pickTarget, SudoPasswords } from '../targets.js';
+import type { SudoPasswords } from '../secrets.js';
+import { connectOptions, pickTarget, sudoPasswords } from '../targets.js';
 import { ConsolePty } from './pty.js';
 import { consoleSettings } from './settings.js';
 
@@ -37,7 +38,7 @@ export class ConsoleManager implements vscode.Disposable {
   timestampsDefault = false;
 
   constructor(private readonly ctx: Ctx) {
-    this.passwords = new SudoPasswords(ctx.extension.secrets);
+    this.passwords = sudoPasswords(ctx.extension.secrets);
     ctx.extension.subscriptions.push(
       this,
       vscode.window.onDidCloseTerminal((t) => {
@@ -67,7 +68,7 @@ export class ConsoleManager implements vscode.Disposable {
   }
 
   async l2Manager(target: ResolvedTarget): Promise<L2Manager> {
-    const s = consoleSettings(target).l2;
+    const s = consoleSettings(this.ctx.config, target).l2;
     const o: ConstructorParameters<typeof L2Manager>[1] = {};
     if (s.runDir) o.runDir = s.runDir;
     if (s.powerdownTimeoutMs !== undefined) o.powerdownTimeoutMs = s.powerdownTimeoutMs;
@@ -100,7 +101,7 @@ export class ConsoleManager implements vscode.Disposable {
 
   /** The hypervisor console source and banner for a target (settings decide the source). */
   private hypervisorSession(target: ResolvedTarget): { session: ConsoleSession; banner: string[] } {
-    const cfg = consoleSettings(target).console;
+    const cfg = consoleSettings(this.ctx.config, target).console;
     const source = hypervisorSource(cfg, target.name, this.provider(target), (c) => {
       const t = resolveTarget(parseTarget(sshSerialTarget(c, `console of ${target.name}`), `console of ${target.name}`));
       return { provider: this.provider(t), label: t.name };
@@ -114,14 +115,14 @@ export class ConsoleManager implements vscode.Disposable {
    * after a deploy the console opens by itself.
    */
   async openHypervisorConsole(target?: ResolvedTarget | string): Promise<vscode.Terminal | undefined> {
-    const t = typeof target === 'object' ? target : await pickTarget(target, 'the hypervisor console');
+    const t = typeof target === 'object' ? target : await pickTarget(this.ctx.config, target, 'the hypervisor console');
     if (!t) return undefined;
     return this.show(`hv:${t.name}`, `ACRN hypervisor — ${t.name}`, () => this.hypervisorSession(t), t.name).terminal;
   }
 
   /** Opens (or shows) an L2 guest's serial console tab. */
   async openL2Console(target: ResolvedTarget, name: string): Promise<vscode.Terminal | undefined> {
-    const s = consoleSettings(target).l2;
+    const s = consoleSettings(this.ctx.config, target).l2;
     return this.show(
       `l2:${target.name}:${name}`,
       `L2 — ${name}`,
@@ -137,7 +138,7 @@ export class ConsoleManager implements vscode.Disposable {
   /** A Pseudoterminal for a contributed terminal profile. */
   profilePty(target: ResolvedTarget, l2?: string): { name: string; pty: ConsolePty } {
     if (l2) {
-      const s = consoleSettings(target).l2;
+      const s = consoleSettings(this.ctx.config, target).l2;
       const source = new L2ConsoleSource(this.provider(target), l2, target.name, s.runDir ? { runDir: s.runDir } : {});
       return { name: `L2 — ${l2}`, pty: new ConsolePty(new ConsoleSession(source), [`L2 guest ${l2} on ${target.name} (${source.label})`], () => undefined) };
     }

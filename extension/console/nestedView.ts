@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ResolvedTarget } from '../../hv-core/target/target.js';
+import type { Config } from '../config.js';
 import { configuredTargets } from '../targets.js';
 import { Commands } from '../constants.js';
 import type { ConsoleManager } from './consoles.js';
@@ -22,7 +23,10 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
   private readonly emitter = new vscode.EventEmitter<NestedNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
 
-  constructor(private readonly consoles: ConsoleManager) {
+  constructor(
+    private readonly consoles: ConsoleManager,
+    private readonly config: Config,
+  ) {
     consoles.onDidChange(() => this.refresh());
   }
 
@@ -84,7 +88,7 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
 
   async getChildren(n?: NestedNode): Promise<NestedNode[]> {
     if (!n) {
-      const { targets, errors } = configuredTargets();
+      const { targets, errors } = configuredTargets(this.config);
       const out: NestedNode[] = targets.map((target) => ({ kind: 'target', target }));
       for (const e of errors) out.push({ kind: 'message', label: e, error: true });
       if (!out.length) out.push({ kind: 'message', label: 'No targets: add one to acrnNest.targets' });

@@ -9,13 +9,14 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { createTwoFilesPatch } from 'diff';
-import { findBoardFile } from '../../hv-core/schema/tree.js';
+import { boardFor } from '../../hv-core/settings.js';
 import type { PlanOptions } from '../../hv-core/nvmx/engine.js';
 import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine.js';
 import type { XmlDocument } from '../../hv-core/xml/model.js';
 import { parseXml } from '../../hv-core/xml/parser.js';
 import { LineIndex } from '../../hv-core/xml/positions.js';
 import type { NvmxAction, NvmxApplyResult, NvmxPreview, NvmxRequest, NvmxSharingChoice, NvmxState, NvmxToHost, NvmxToWebview } from '../../webview/protocol.js';
+import { checkNvmxToHost } from '../../webview/protocol.js';
 import { Settings } from '../constants.js';
 import type { Ctx } from '../context.js';
 import { logError } from '../log.js';
@@ -52,7 +53,12 @@ export class NvmxWizard implements vscode.Disposable {
     this.retarget(doc);
     this.subs.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: NvmxToHost) => void this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        // Only messages of the declared shapes are acted on; anything else is logged and dropped.
+        const checked = checkNvmxToHost(m);
+        if (checked.ok) void this.onMessage(checked.message);
+        else this.ctx.log.warn(`nvmx wizard: ignored a malformed message from the webview (${checked.reason}): ${JSON.stringify(m)?.slice(0, 200)}`);
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document.uri.toString() === this.doc.uri.toString()) this.schedulePush();
       }),
@@ -83,10 +89,9 @@ export class NvmxWizard implements vscode.Disposable {
   }
 
   private board(text: string): { doc: XmlDocument | undefined; file: string | null } {
-    const cfg = vscode.workspace.getConfiguration(undefined, this.doc.uri);
-    const setting = cfg.get<string>(Settings.boardFile, '');
-    const tree = cfg.get<string>(Settings.acrnTree, '') || undefined;
-    const file = setting || (this.doc.uri.scheme === 'file' ? findBoardFile({ scenarioPath: this.doc.uri.fsPath, text, acrnTree: tree }) : undefined);
+    const onDisk = this.doc.uri.scheme === 'file' ? this.doc.uri.fsPath : undefined;
+    const settings = this.ctx.config.settings(onDisk);
+    const file = settings.boardFile ?? (onDisk ? boardFor({ scenarioPath: onDisk, text, acrnTree: settings.acrnTree }) : undefined);
     if (!file) return { doc: undefined, file: null };
     try {
       return { doc: parseXml(readFileSync(file, 'utf8')), file };

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import os from 'node:os';
 import path from 'node:path';
 import { loadFile } from '../files.js';
-import { detectDialect } from '../scenario/dialect.js';
+import { detectDialect, looksLikeAcrn } from '../scenario/dialect.js';
 import { parseXml } from '../xml/parser.js';
 import type { BuildHost, Stream } from './host.js';
 import { LocalHost } from './host.js';
@@ -143,7 +143,7 @@ function readInput(file: string, what: 'scenario' | 'board'): Input {
   const parse = (): MappedFile => (mapped ??= { file: loaded.path, text, doc: parseXml(text) });
   if (what === 'board') {
     // Cheap check: ACRN board XML has an acrn-config root with board data and no VMs.
-    if (!/<acrn-config[\s>]/.test(text) || !BOARD_SNIFF.test(text) || /<vm[\s>]/.test(text)) {
+    if (!looksLikeAcrn(text) || !BOARD_SNIFF.test(text) || /<vm[\s>]/.test(text)) {
       const label = detectDialect(parse().doc)?.label ?? 'not an ACRN file';
       throw new BuildError('inputs', 'inputs/not-a-board', `board file ${file} is not an ACRN board XML (${label})`, 'The board XML comes from ACRN\'s board inspector (it holds BIOS_INFO, processors, ...).');
     }

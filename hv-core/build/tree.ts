@@ -4,6 +4,7 @@
  * (MAJOR_VERSION=3 / MINOR_VERSION=3); without one, from the schema's contents (v3 has load_order).
  */
 import path from 'node:path';
+import { AcrnNestError } from '../errors.js';
 import type { BuildHost } from './host.js';
 
 export type Family = 'v2' | 'v3';
@@ -22,15 +23,15 @@ export interface AcrnTreeInfo {
 /** What failed, in the user's words; `step` names the step of the build. */
 export type BuildStep = 'tree' | 'preflight' | 'inputs' | 'stage' | 'make' | 'validate' | 'compile' | 'output' | 'clean';
 
-export class BuildError extends Error {
+export class BuildError extends AcrnNestError {
   constructor(
     readonly step: BuildStep,
-    readonly code: string,
+    code: string,
     message: string,
     /** What the user can do about it. */
     readonly hint?: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'BuildError';
   }
 }

@@ -9,7 +9,8 @@ import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { parseXml } from '../xml/parser.js';
 import type { XmlDocument } from '../xml/model.js';
-import { findAcrnTree, findBoardFile } from '../schema/tree.js';
+import { findAcrnTree } from '../schema/tree.js';
+import { boardFor } from '../settings-paths.js';
 import type { CachedLint, LintInputs } from './lintCache.js';
 import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
 
@@ -93,7 +94,7 @@ export const lintCommand: CliRun = {
         if (cache && loaded.text.length <= (maxFileMB ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024) {
           // The tree and board the analysis will use, found the same way it finds them.
           const tree = findAcrnTree(acrnTree, file);
-          const boardPath = boardFile ? boardFile.path : findBoardFile({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
+          const boardPath = boardFile ? boardFile.path : boardFor({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
           inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null } };
           key = lintKey(inputs);
           result = cache.get(inputs, key);

@@ -3,6 +3,7 @@
  */
 import type { CliCommand, CliIO } from './io.js';
 import { UsageError } from './io.js';
+import { VERSION } from '../version.js';
 
 /** Every subcommand, with what `--help` shows; each implementation is loaded when it runs. */
 export const COMMANDS: CliCommand[] = [
@@ -65,7 +66,7 @@ export const COMMANDS: CliCommand[] = [
   },
 ];
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function help(io: CliIO): void {
   io.out(`acrn-nest ${VERSION}: ACRN scenario tooling for nested virtualization`);

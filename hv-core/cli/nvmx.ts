@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { loadFile } from '../files.js';
-import { findBoardFile } from '../schema/tree.js';
+import { boardFor } from '../settings-paths.js';
 import type { Plan, SharingChoice } from '../nvmx/engine.js';
 import { nvmxStatus, planDisable, planEnable } from '../nvmx/engine.js';
 import { analyzeText } from '../scenario/analyze.js';
@@ -77,7 +77,7 @@ export const nvmxCommand: CliRun = {
     const target = loaded.path;
     const text = loaded.text;
     const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
-    const boardPath = values.board ? path.resolve(io.cwd, values.board) : findBoardFile({ scenarioPath: target, text, acrnTree });
+    const boardPath = values.board ? path.resolve(io.cwd, values.board) : boardFor({ scenarioPath: target, text, acrnTree });
     let board: XmlDocument | undefined;
     if (boardPath) {
       try {

@@ -8,7 +8,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { shJoin, shq } from '../target/quote.js';
-import type { RemoteHost } from '../console/remote.js';
+import type { RemoteHost } from '../target/remoteHost.js';
 import type { L2Paths, L2Spec } from './qemu.js';
 import { L2SpecError, buildQemuArgs, checkName, validateSpec } from './qemu.js';
 import { QmpClient } from './qmp.js';

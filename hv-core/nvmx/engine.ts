@@ -19,6 +19,15 @@ import type { Family } from './order.js';
 import { orderIndex } from './order.js';
 import type { TextEdit } from './textEdits.js';
 import { applyEdits, deleteElementEdit, escapeText, insertLinesEdit, setValueEdit, TextStyle } from './textEdits.js';
+import { AcrnNestError } from '../errors.js';
+
+/** Why the NVMX engine cannot work on a text: a stable `nvmx/…` code (not-xml, not-acrn, not-scenario, not-well-formed). */
+export class NvmxError extends AcrnNestError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'NvmxError';
+  }
+}
 
 export type SharingChoice = 'remove' | 'repin' | 'keep';
 
@@ -82,13 +91,13 @@ export const RECIPE = {
 export function scenarioFacts(text: string, board?: XmlDocument): { doc: XmlDocument; dialect: Dialect; facts: ScenarioFacts } {
   const doc = parseXml(text);
   const fatal = doc.errors[0];
-  if (!doc.root) throw new Error('not an XML document');
+  if (!doc.root) throw new NvmxError('nvmx/not-xml', 'not an XML document');
   const dialect = detectDialect(doc);
-  if (!dialect) throw new Error('not an ACRN file (root element is not <acrn-config>)');
-  if (dialect.kind !== 'scenario') throw new Error(`this is an ${dialect.label}, not a scenario`);
-  if (fatal) throw new Error(`the scenario is not well-formed (${fatal.message}); fix that first`);
+  if (!dialect) throw new NvmxError('nvmx/not-acrn', 'not an ACRN file (root element is not <acrn-config>)');
+  if (dialect.kind !== 'scenario') throw new NvmxError('nvmx/not-scenario', `this is an ${dialect.label}, not a scenario`);
+  if (fatal) throw new NvmxError('nvmx/not-well-formed', `the scenario is not well-formed (${fatal.message}); fix that first`);
   const facts = collectFacts(text, doc, dialect, board);
-  if (!facts) throw new Error('not a scenario file');
+  if (!facts) throw new NvmxError('nvmx/not-scenario', 'not a scenario file');
   return { doc, dialect, facts };
 }
 

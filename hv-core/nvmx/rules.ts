@@ -8,7 +8,7 @@
  * on the offending value, where the schema layer reports on the enclosing element.
  */
 import type { Finding, Related, Severity } from '../findings.js';
-import type { AnalysisContext } from '../scenario/analyze.js';
+import type { AnalysisContext } from '../scenario/context.js';
 import type { XmlElement } from '../xml/model.js';
 import { child, childrenNamed, valueOf, valueSpan } from '../xml/model.js';
 import type { ScenarioFacts, VmInfo } from './facts.js';

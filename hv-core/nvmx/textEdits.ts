@@ -5,6 +5,7 @@
  */
 import type { XmlElement } from '../xml/model.js';
 import { contentSpan, valueSpan } from '../xml/model.js';
+import { AcrnNestError } from '../errors.js';
 
 export interface TextEdit {
   /** Offsets into the original text (UTF-16). */
@@ -19,7 +20,7 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   let out = '';
   let pos = 0;
   for (const e of sorted) {
-    if (e.start < pos) throw new Error(`overlapping edits at offset ${e.start}`);
+    if (e.start < pos) throw new AcrnNestError('nvmx/overlapping-edits', `overlapping edits at offset ${e.start}`);
     out += text.slice(pos, e.start) + e.newText;
     pos = e.end;
   }

@@ -16,26 +16,9 @@ import { checkSchema } from '../schema/checker.js';
 
 export { DEFAULT_MAX_FILE_MB } from '../files.js';
 
-export interface AnalyzeOptions {
-  /** Files above this size get one info finding instead of analysis. */
-  maxFileMB?: number;
-  /** Board document, when known (scenario checks that need the board use it). */
-  board?: XmlDocument;
-  /** ACRN source tree, when known. */
-  acrnTree?: string;
-  /** Display name for messages. */
-  uri?: string;
-}
-
-export interface AnalysisContext {
-  text: string;
-  doc: XmlDocument;
-  dialect: Dialect;
-  lines: LineIndex;
-  options: AnalyzeOptions;
-}
-
-export type Checker = (ctx: AnalysisContext) => Finding[];
+// The shared types live below the pipeline and its checkers (no circle through them).
+import type { AnalysisContext, AnalyzeOptions, Checker } from './context.js';
+export type { AnalysisContext, AnalyzeOptions, Checker } from './context.js';
 
 /** Registered checks, run in order for ACRN documents. */
 export const CHECKERS: { name: string; check: Checker }[] = [{ name: 'schema', check: (ctx) => checkSchema(ctx) }];

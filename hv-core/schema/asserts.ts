@@ -18,7 +18,7 @@ import { evaluateXPath, evaluateXPathToBoolean } from 'fontoxpath';
 // @ts-expect-error -- TS1479: slimdom's types are ESM-only, but its package exports a CJS build (exports.require) that Node and esbuild load.
 import * as slimdom from 'slimdom';
 import type { Finding, Severity } from '../findings.js';
-import type { AnalysisContext } from '../scenario/analyze.js';
+import type { AnalysisContext } from '../scenario/context.js';
 import { loadFile } from '../files.js';
 import type { XmlDocument, XmlElement } from '../xml/model.js';
 import { elementChildren, textOf } from '../xml/model.js';

@@ -4,7 +4,7 @@
  * evaluates the config.xsd asserts and, when a board is known, the datachecks.
  */
 import type { Finding } from '../findings.js';
-import type { AnalysisContext } from '../scenario/analyze.js';
+import type { AnalysisContext } from '../scenario/context.js';
 import { evaluateAsserts, evaluateDatachecks } from './asserts.js';
 // Registers the bundled v2.6/v3.3 models as schemaFor()'s fallback (no ACRN tree known).
 import './bundled/index.js';

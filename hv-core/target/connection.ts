@@ -19,6 +19,7 @@ import type { ResolvedTarget } from './target.js';
 import { shJoin } from './quote.js';
 import { checkHostKey, fingerprint, hostKeyName, keyTypeOf, knownKeyTypes, readKnownHosts, recordHostKey } from './known-hosts.js';
 import { describeTarget, lookupSshConfig } from './resolve.js';
+import { AcrnNestError, ErrorCodes } from '../errors.js';
 
 export interface HostKeyInfo {
   /** "user@host:port" or the target's name. */
@@ -34,21 +35,22 @@ export interface HostKeyInfo {
 }
 
 /** The host presented a key that no known_hosts file has: nothing was sent to it. */
-export class UnknownHostKeyError extends Error {
+export class UnknownHostKeyError extends AcrnNestError {
   constructor(readonly info: HostKeyInfo) {
-    super(`the host key of ${info.target} is not known: ${info.keyType} ${info.fingerprint}. Compare it with the board's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console) and accept it explicitly to record it in ${info.knownHostsFile}`);
+    super(ErrorCodes.hostKeyUnknown, `the host key of ${info.target} is not known: ${info.keyType} ${info.fingerprint}. Compare it with the board's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console) and accept it explicitly to record it in ${info.knownHostsFile}`);
     this.name = 'UnknownHostKeyError';
   }
 }
 
 /** The host presented a different key than the one recorded: refused, always (possible attack). */
-export class ChangedHostKeyError extends Error {
+export class ChangedHostKeyError extends AcrnNestError {
   constructor(
     readonly info: HostKeyInfo,
     readonly knownAt: string,
     readonly revoked = false,
   ) {
     super(
+      ErrorCodes.hostKeyChanged,
       revoked
         ? `the host key of ${info.target} (${info.fingerprint}) is marked @revoked in ${knownAt}: refusing to connect`
         : `the host key of ${info.target} HAS CHANGED: it now presents ${info.keyType} ${info.fingerprint}, which differs from the key recorded at ${knownAt}. Someone could be intercepting the connection, or the board was reinstalled. acrn-nest refuses to connect; if the change is expected, remove the old key (ssh-keygen -R) and connect again`,
@@ -57,48 +59,66 @@ export class ChangedHostKeyError extends Error {
   }
 }
 
-export class ConnectError extends Error {
+/**
+ * The user accepted an unknown host key but it could not be recorded (the known_hosts path is a
+ * folder, lies under a file, is read-only, …): the connection is refused, so that trusting a key
+ * never silently fails to stick.
+ */
+export class HostKeyRecordError extends AcrnNestError {
+  constructor(
+    readonly info: HostKeyInfo,
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ? `${(cause as NodeJS.ErrnoException).code}: ${cause.message}` : cause.message) : String(cause);
+    super(ErrorCodes.hostKeyRecordFailed, `cannot connect to ${info.target}: the accepted host key (${info.keyType} ${info.fingerprint}) could not be recorded in ${file} (${why}). Fix that file's path ("knownHostsFile" of the target) or its permissions, then connect again`, { cause });
+    this.name = 'HostKeyRecordError';
+  }
+}
+
+export class ConnectError extends AcrnNestError {
   constructor(
     readonly target: string,
     message: string,
     override readonly cause?: unknown,
   ) {
-    super(`cannot connect to ${target}: ${message}`);
+    super('ssh/connect-failed', `cannot connect to ${target}: ${message}`);
     this.name = 'ConnectError';
   }
 }
 
 /** The connection dropped while work was pending (board rebooted, network cut). */
-export class ConnectionLostError extends Error {
+export class ConnectionLostError extends AcrnNestError {
   constructor(readonly target: string, what: string) {
-    super(`connection to ${target} lost during ${what}`);
+    super('ssh/connection-lost', `connection to ${target} lost during ${what}`);
     this.name = 'ConnectionLostError';
   }
 }
 
-export class RemoteCommandError extends Error {
+export class RemoteCommandError extends AcrnNestError {
   constructor(
     readonly target: string,
     readonly command: string,
     readonly result: ExecResult,
     hint?: string,
+    code = 'remote/command-failed',
   ) {
     const why = result.stderr.trim() || result.stdout.trim() || (result.signal ? `killed by ${result.signal}` : '');
-    super(`${command} failed on ${target} (exit ${result.code ?? result.signal ?? '?'})${why ? `: ${why.split('\n').slice(-5).join(' | ')}` : ''}${hint ? `. ${hint}` : ''}`);
+    super(code, `${command} failed on ${target} (exit ${result.code ?? result.signal ?? '?'})${why ? `: ${why.split('\n').slice(-5).join(' | ')}` : ''}${hint ? `. ${hint}` : ''}`);
     this.name = 'RemoteCommandError';
   }
 }
 
-export class AbortedError extends Error {
+export class AbortedError extends AcrnNestError {
   constructor(what: string) {
-    super(`${what}: cancelled`);
+    super('ssh/cancelled', `${what}: cancelled`);
     this.name = 'AbortError';
   }
 }
 
-export class TimeoutError extends Error {
+export class TimeoutError extends AcrnNestError {
   constructor(what: string, ms: number) {
-    super(`${what}: no answer within ${Math.round(ms / 1000)} s`);
+    super('ssh/timeout', `${what}: no answer within ${Math.round(ms / 1000)} s`);
     this.name = 'TimeoutError';
   }
 }
@@ -265,7 +285,13 @@ export class SshConnection {
     }
 
     const names = [...new Set([hostKeyName(target.host, target.port), hostKeyName(target.alias, target.port)])];
-    const entries = readKnownHosts(target.knownHostsFiles);
+    let entries;
+    try {
+      entries = readKnownHosts(target.knownHostsFiles);
+    } catch (e) {
+      jump?.close();
+      throw new ConnectError(label, `cannot read the known_hosts files (${target.knownHostsFiles.join(', ')}): ${(e as Error).message}`, e);
+    }
     const preferred = knownKeyTypes(entries, names);
     let hostKeyError: Error | undefined;
     const client = new Client();
@@ -308,7 +334,14 @@ export class SshConnection {
           (ok) => {
             if (ok) {
               // Recorded under the resolved HostName, as OpenSSH does (lookups also try the alias).
-              recordHostKey(target.knownHostsWrite, hostKeyName(target.host, target.port), key);
+              // A failed write ends the handshake with an error of this connection (it must never
+              // escape this callback: the CLI would crash, the extension host's handshake hang).
+              try {
+                recordHostKey(target.knownHostsWrite, hostKeyName(target.host, target.port), key);
+              } catch (e) {
+                hostKeyError = new HostKeyRecordError(info, target.knownHostsWrite, e);
+                return verify(false);
+              }
               verify(true);
             } else {
               hostKeyError = new UnknownHostKeyError(info);
@@ -448,7 +481,7 @@ export class SshConnection {
     if (r.code !== 0) {
       const what = o.what ?? argv.join(' ');
       const needsPw = /a (terminal|password) is required|no tty present/.test(r.stderr);
-      throw new RemoteCommandError(this.label, what, r, needsPw ? 'sudo needs a password on this board: store one (VS Code asks and keeps it in SecretStorage; CLI: --sudo-password-stdin) or set "sudo": false for root' : undefined);
+      throw new RemoteCommandError(this.label, what, r, needsPw ? 'sudo needs a password on this board: store one (VS Code asks and keeps it in SecretStorage; CLI: --sudo-password-stdin) or set "sudo": false for root' : undefined, needsPw ? ErrorCodes.sudoPasswordNeeded : undefined);
     }
     return r;
   }

@@ -2,12 +2,14 @@
  * What the schema-driven features (completion, hover, code actions) need for a document: its
  * analysis, the schema model (the user's ACRN tree from `acrnNest.acrnTree` or found above the
  * file, else the bundled fallback), and the board (`acrnNest.boardFile`, else the scenario's
- * `board=` resolved in the tree, else a sibling board file), loaded once and cached.
+ * `board=` resolved in the tree, else a sibling board file: hv-core/settings.ts's one lookup),
+ * loaded once and cached. The settings' paths arrive resolved (server.ts).
  */
 import '../../hv-core/schema/bundled/index.js';
 import { loadBoard } from '../../hv-core/schema/asserts.js';
 import type { SchemaModel } from '../../hv-core/schema/index.js';
-import { findBoardFile, schemaFor, uriToPath } from '../../hv-core/schema/index.js';
+import { schemaFor, uriToPath } from '../../hv-core/schema/index.js';
+import { boardFor as findBoard } from '../../hv-core/settings-paths.js';
 import type { XmlDocument } from '../../hv-core/xml/model.js';
 import { attr } from '../../hv-core/xml/model.js';
 import type { DocState } from '../documents.js';
@@ -30,7 +32,7 @@ function boardFor(uri: string, doc: XmlDocument, tree: string | undefined, setti
   const key = `${tree ?? ''}\u0000${attr(doc.root, 'board') ?? ''}`;
   let hit = boardPaths.get(uri);
   if (!hit || hit.key !== key) {
-    hit = { key, path: findBoardFile({ scenarioPath: uriToPath(uri), doc, acrnTree: tree }) };
+    hit = { key, path: findBoard({ scenarioPath: uriToPath(uri), doc, acrnTree: tree }) };
     boardPaths.set(uri, hit);
   }
   return hit.path ? loadBoard(hit.path) : undefined;

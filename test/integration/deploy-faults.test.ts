@@ -19,9 +19,10 @@ import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simula
 import type { DeployOptions } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/deploy';
 import { loadFile } from '../../hv-core/files';
+import { errorCode, ErrorCodes } from '../../hv-core/errors';
 import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
 import type { ResolvedTarget } from '../../hv-core/target';
-import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
+import { acrnTree, hasAcrnData } from '../unit/helpers';
 import { removeDir } from './sshd';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
@@ -84,7 +85,7 @@ describe('deploy through the board simulator', () => {
   });
 
   test('happy path: reboot, new boot id, /dev/acrn_hsm, default set; the console answers from the scenario', async () => {
-    const scenario = hasAcrnData() ? path.join(ACRN_DATA, 'v3.3/misc/config_tools/data/nuc11tnbi5/shared_launch_6user_vm.xml') : undefined;
+    const scenario = hasAcrnData() ? path.join(acrnTree('v3.3'), 'misc/config_tools/data/nuc11tnbi5/shared_launch_6user_vm.xml') : undefined;
     const img = image(416 * 1024);
     const before = sim.bootId;
     const steps: string[] = [];
@@ -245,7 +246,7 @@ describe('deploy through the board simulator', () => {
     await sim.stop();
     await startBoard({ sudoPassword: "pa ss'word;$(x)" });
     const img = image(50 * 1024);
-    await assert.rejects(deploy(opts(img, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /sudo needs a password/.test(e.message));
+    await assert.rejects(deploy(opts(img, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /sudo needs a password/.test(e.message) && errorCode(e) === ErrorCodes.sudoPasswordNeeded);
     await deploy(opts(img, { noReboot: true, connect: { agent: false, sudoPassword: "pa ss'word;$(x)" } }));
     assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(img));
     assert.ok(sim.commandLog.every((l) => !l.includes('pa ss')), 'the password never appears in a command line');

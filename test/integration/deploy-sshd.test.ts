@@ -19,7 +19,7 @@ import { makeFakeBoard } from './fake-board';
 import { deploy, DeployError, DEPLOY_LOCK, ENTRY_ID } from '../../hv-core/deploy';
 import type { ResolvedTarget, Target } from '../../hv-core/target';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError, parseTarget, resolveTarget } from '../../hv-core/target';
-import { ACRN_DATA, hasAcrnData } from '../unit/helpers';
+import { acrnTree, hasAcrnData } from '../unit/helpers';
 import { loadFile } from '../../hv-core/files';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
@@ -70,7 +70,7 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     mkdirSync(path.join(dir, 'acpi'));
     const acpi = randomBytes(3000);
     writeFileSync(path.join(dir, 'acpi', 'ACPI_VM0.bin'), acpi);
-    const scenario = hasAcrnData() ? path.join(ACRN_DATA, 'v3.3/misc/config_tools/data/nuc11tnbi5/hybrid.xml') : undefined;
+    const scenario = hasAcrnData() ? path.join(acrnTree('v3.3'), 'misc/config_tools/data/nuc11tnbi5/hybrid.xml') : undefined;
     const img1 = fakeImage(416 * 1024);
     writeFileSync(path.join(dir, 'acrn.bin'), img1);
     const events: string[] = [];
@@ -175,7 +175,7 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     const t = boardTarget(dir, board, { kernelTag: 'Zephyr_RawImage' });
     writeFileSync(path.join(dir, 'acrn.bin'), fakeImage(1000));
     await assert.rejects(
-      deploy({ target: t, image: path.join(dir, 'acrn.bin'), scenario: path.join(ACRN_DATA, 'v2.5/misc/config_tools/data/whl-ipc-i5/industry.xml'), noReboot: true, connect: { agent: false } }),
+      deploy({ target: t, image: path.join(dir, 'acrn.bin'), scenario: path.join(acrnTree('v2.5'), 'misc/config_tools/data/whl-ipc-i5/industry.xml'), noReboot: true, connect: { agent: false } }),
       (e: unknown) => e instanceof DeployError && e.step === 'check' && e.message.includes(`127.0.0.1:${sshd.port}`) && e.message.includes('Linux_bzImage') && e.message.includes('step 1'),
     );
     assert.ok(!existsSync(path.join(board.bootDir, 'acrn.bin')));
@@ -273,7 +273,7 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     // A scenario whose file name and VM name are hostile too (v2.7 has no pre-launched VM modules to configure).
     let scenario: string | undefined;
     if (hasAcrnData()) {
-      const text = loadFile(path.join(ACRN_DATA, 'v2.7/misc/config_tools/data/cfl-k700-i7/shared.xml')).text.replace(/<name>[^<]*<\/name>/, `<name>vm'; $(touch ${canary}-vm) &amp; "x"</name>`);
+      const text = loadFile(path.join(acrnTree('v2.7'), 'misc/config_tools/data/cfl-k700-i7/shared.xml')).text.replace(/<name>[^<]*<\/name>/, `<name>vm'; $(touch ${canary}-vm) &amp; "x"</name>`);
       scenario = path.join(dir, `scen ';$(touch CANARY-scen)'.xml`);
       writeFileSync(scenario, text);
     }

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { BuildOutputParser, compilerFinding, formatBuildFinding, mapValidatorPath, validatorFindings, v2KeyToXpath } from '../../hv-core/build/parse';
 import type { MappedFile } from '../../hv-core/build/parse';
@@ -12,7 +13,8 @@ import { compareVersions, parseRequirements } from '../../hv-core/build/prefligh
 import { parseConfigH } from '../../hv-core/build/build';
 import { loadFile } from '../../hv-core/files';
 import { parseXml } from '../../hv-core/xml/parser';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, hasAcrnData, needs } from './helpers';
+import { linkTarget } from '../acrn-data';
 
 const noData = !hasAcrnData() && 'no ../shared/acrn-data';
 
@@ -89,28 +91,31 @@ test('configuration conflict, missing prerequisites, python exceptions, make fat
 
 test('XPath -> range in ACRN v3.3 files: scenario value, board data, nearest ancestor', { skip: noData }, () => {
   const dir = path.join(acrnTree('v3.3'), 'misc', 'config_tools', 'data', 'nuc11tnbi5');
-  const scen = mapped(path.join(dir, 'shared.xml')); // a git symlink placeholder, followed
+  // shared.xml is a symlink: a real one (a Linux checkout) or a git placeholder (followed by loadFile).
+  const scen = mapped(path.join(dir, 'shared.xml'));
   const board = mapped(path.join(dir, 'nuc11tnbi5.xml'));
-  assert.equal(path.basename(scen.file), 'shared_launch_6user_vm.xml');
+  assert.equal(path.basename(realpathSync(scen.file)), 'shared_launch_6user_vm.xml');
+  assert.equal(path.basename(linkTarget(path.join(dir, 'shared.xml'))), 'shared_launch_6user_vm.xml');
+  const name = path.basename(scen.file);
   const at = (xp: string): string => {
     const m = mapValidatorPath(xp, scen, board);
     const before = m.file.text.slice(0, m.start);
     return `${path.basename(m.file.file)}:${before.split('\n').length}:${m.start - before.lastIndexOf('\n')}:${m.file.text.slice(m.start, m.end)}:${m.exact}`;
   };
-  assert.equal(at('/acrn-config/hv/FEATURES/SCHEDULER'), `shared_launch_6user_vm.xml:${lc(scen.text, 'SCHED_BVT')}:SCHED_BVT:true`);
-  assert.equal(at('/acrn-config/vm[2]/name'), `shared_launch_6user_vm.xml:${lc(scen.text, '<name>POST_STD_VM1', 1, '<name>'.length)}:POST_STD_VM1:true`);
-  assert.equal(at('/acrn-config/vm[1]/@id'), `shared_launch_6user_vm.xml:${lc(scen.text, '<vm id="0"', 1, '<vm id="'.length)}:0:true`);
+  assert.equal(at('/acrn-config/hv/FEATURES/SCHEDULER'), `${name}:${lc(scen.text, 'SCHED_BVT')}:SCHED_BVT:true`);
+  assert.equal(at('/acrn-config/vm[2]/name'), `${name}:${lc(scen.text, '<name>POST_STD_VM1', 1, '<name>'.length)}:POST_STD_VM1:true`);
+  assert.equal(at('/acrn-config/vm[1]/@id'), `${name}:${lc(scen.text, '<vm id="0"', 1, '<vm id="'.length)}:0:true`);
   const cpu = /<cpu_id>([^<]*)<\/cpu_id>/.exec(board.text)!;
   assert.equal(at('/acrn-config/processors/die/core/thread/cpu_id'), `nuc11tnbi5.xml:${lc(board.text, '<cpu_id>', 1, '<cpu_id>'.length)}:${cpu[1]}:true`);
   // Not in the file (ACRN filled a default): the deepest existing ancestor, vm[1].
-  assert.equal(at('/acrn-config/vm[1]/epc_section/base'), `shared_launch_6user_vm.xml:${lc(scen.text, '<vm id="0"', 1, 1)}:vm:false`);
+  assert.equal(at('/acrn-config/vm[1]/epc_section/base'), `${name}:${lc(scen.text, '<vm id="0"', 1, 1)}:vm:false`);
   const fs = validatorFindings({ kind: 'validator', severity: 'error', level: 'ERROR', paths: ['/acrn-config/vm[1]/name', '/acrn-config/vm[2]/name'], message: 'dup' }, scen, board);
   assert.equal(fs.length, 2);
   assert.match(fs[0]!.message, /^ACRN validator: dup \(also: \/acrn-config\/vm\[2\]\/name\)$/);
   assert.equal(fs[1]!.line + 1, Number(lc(scen.text, '<name>POST_STD_VM1').split(':')[0]));
 });
 
-test('v2 key -> range by vm id in an ACRN v2.6 scenario', { skip: noData }, () => {
+test('v2 key -> range by vm id in an ACRN v2.6 scenario', { skip: needs('v2.6') }, () => {
   const scen = mapped(path.join(acrnTree('v2.6'), 'misc', 'config_tools', 'data', 'nuc7i7dnb', 'industry.xml'));
   const p = new BuildOutputParser('/acrn');
   const r = p.parse("vm:id=1,guest_flags: 'guest_flags' bad");

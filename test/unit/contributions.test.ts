@@ -9,6 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Commands, PREFIX, Settings } from '../../extension/constants';
 import { REPO } from './helpers';
+import { DEFAULT_MAX_FILE_MB } from '../../hv-core/files';
+import { DEFAULT_RAW_SETTINGS } from '../../hv-core/settings';
+import { VERSION } from '../../hv-core/version';
 
 interface CommandContribution {
   command: string;
@@ -67,4 +70,11 @@ test('every contributed command has a title and the acrn-nest category; every se
 
 test('activation is never "*"', () => {
   assert.ok(!(manifest.activationEvents ?? []).includes('*'), 'activationEvents must not contain "*"');
+});
+
+test('the defaults package.json declares are the engine\'s (one source each): max file size, version', () => {
+  assert.equal(contributedSettings[Settings.maxFileSizeMB]?.default, DEFAULT_MAX_FILE_MB);
+  assert.equal(contributedSettings[Settings.acrnTree]?.default, DEFAULT_RAW_SETTINGS.acrnTree);
+  assert.equal(contributedSettings[Settings.boardFile]?.default, DEFAULT_RAW_SETTINGS.boardFile);
+  assert.equal(VERSION, (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
 });

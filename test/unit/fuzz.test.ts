@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, needs, TAGS } from './helpers';
 import type { Tag } from './helpers';
 import { analyzeText } from '../../hv-core/scenario/analyze';
 import type { AnalysisContext } from '../../hv-core/scenario/analyze';
@@ -21,7 +21,7 @@ import type { Finding } from '../../hv-core/findings';
 import { parseXml } from '../../hv-core/xml/parser';
 import { LineIndex } from '../../hv-core/xml/positions';
 
-const skip = !hasAcrnData() && 'needs ../shared/acrn-data';
+const skip = needs(...TAGS);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const DOCS = Number(process.env.FUZZ_DOCS ?? 2000);
 const FULL_EVERY = 10;

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, MarkupContent, Position, TextEdit } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, hasAcrnData, needs } from './helpers';
 import type { InProcessServer } from './lsp-inprocess';
 import { inProcessServer } from './lsp-inprocess';
 
@@ -186,7 +186,7 @@ test('v3.3: outline names each VM by id, name, load_order/vm_type, and lists the
   assert.equal(conns.children![0]!.detail, 'legacy: ACRN_Service_VM ↔ POST_STD_VM1');
 });
 
-test('v2.6: guest_flag and legacy_vuart values; outline in v2 terms', { skip }, async () => {
+test('v2.6: guest_flag and legacy_vuart values; outline in v2 terms', { skip: skip || needs('v2.6') }, async () => {
   await server.configure({ acrnTree: acrnTree('v2.6') });
   const base = readFileSync(V26, 'utf8');
   const flags = labels(await complete(V26, edit(base, '<guest_flag>0</guest_flag>', `<guest_flag>${CARET}</guest_flag>`)));
@@ -201,7 +201,7 @@ test('v2.6: guest_flag and legacy_vuart values; outline in v2 terms', { skip }, 
   assert.deepEqual(syms[0]!.children!.map((c) => c.name), ['DEBUG_OPTIONS', 'FEATURES', 'MEMORY', 'CAPACITIES', 'MISC_CFG']);
 });
 
-test('v2.6: quick fixes insert a missing required element in schema order and remove a duplicate', { skip }, async () => {
+test('v2.6: quick fixes insert a missing required element in schema order and remove a duplicate', { skip: skip || needs('v2.6') }, async () => {
   await server.configure({ acrnTree: acrnTree('v2.6') });
   const base = readFileSync(V26, 'utf8');
   const block = '    <console_vuart id="0">\n      <base>INVALID_PCI_BASE</base>\n    </console_vuart>\n';

@@ -4,6 +4,7 @@
  * build or a child process. Waits on notifications, never sleeps.
  */
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { createConnection } from 'vscode-languageserver/node';
@@ -21,7 +22,8 @@ export interface InProcessServer {
   stop(): void;
 }
 
-export async function inProcessServer(initial: Record<string, unknown> = {}): Promise<InProcessServer> {
+/** `workspaceFolder`: the folder the client reports (relative settings resolve against it). */
+export async function inProcessServer(initial: Record<string, unknown> = {}, opts: { workspaceFolder?: string } = {}): Promise<InProcessServer> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const serverConn = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
@@ -49,7 +51,8 @@ export async function inProcessServer(initial: Record<string, unknown> = {}): Pr
   client.listen();
   // processId null: with a pid the server starts a parent-process watchdog interval that would keep
   // this test process alive after the tests end.
-  await client.sendRequest('initialize', { processId: null, rootUri: null, capabilities: { workspace: { configuration: true } }, initializationOptions: settings });
+  const folderUri = opts.workspaceFolder ? pathToFileURL(opts.workspaceFolder).toString() : null;
+  await client.sendRequest('initialize', { processId: null, rootUri: folderUri, workspaceFolders: folderUri ? [{ uri: folderUri, name: 'ws' }] : null, capabilities: { workspace: { configuration: true } }, initializationOptions: settings });
   await client.sendNotification('initialized', {});
   return {
     client,

@@ -8,7 +8,7 @@ import { runCli } from '../../hv-core/cli/main';
 import type { CliIO } from '../../hv-core/cli/io';
 import { planEnable } from '../../hv-core/nvmx/engine';
 import { parseXml } from '../../hv-core/xml/parser';
-import { acrnTree, fixture, hasAcrnData } from './helpers';
+import { acrnTree, fixture, hasAcrnData, needs, TAGS } from './helpers';
 
 async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -28,7 +28,7 @@ function workdir(tag: 'v2.6' | 'v3.3', board: string, scenario: string): string 
   return dir;
 }
 
-test('enable --dry-run prints the unified diff and leaves the file alone', { skip: !hasAcrnData() }, async (t) => {
+test('enable --dry-run prints the unified diff and leaves the file alone', { skip: needs(...TAGS) }, async (t) => {
   const dir = workdir('v2.6', 'whl-ipc-i5', 'hybrid.xml');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const before = readFileSync(path.join(dir, 'hybrid.xml'), 'utf8');

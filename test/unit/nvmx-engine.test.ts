@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine';
+import { AcrnNestError } from '../../hv-core/errors';
 import { parseXml } from '../../hv-core/xml/parser';
 import { analyzeText } from '../../hv-core/scenario/analyze';
-import { acrnTree, fixture, hasAcrnData } from './helpers';
+import { acrnTree, fixture, hasAcrnData, needs, TAGS } from './helpers';
 
 const data = (tag: 'v2.5' | 'v2.6' | 'v3.3', ...p: string[]): string => path.join(acrnTree(tag), 'misc', 'config_tools', 'data', ...p);
 const read = (p: string): string => readFileSync(p, 'utf8');
@@ -24,7 +25,7 @@ const GOLDEN = [
 ];
 
 for (const g of GOLDEN) {
-  test(`golden: enable --remove-sharing-vms on ${g.name} gives exactly the committed diff`, { skip: !hasAcrnData() }, () => {
+  test(`golden: enable --remove-sharing-vms on ${g.name} gives exactly the committed diff`, { skip: needs(g.tag) }, () => {
     const text = read(data(g.tag, ...g.scenario));
     const plan = planEnable(text, { board: board(data(g.tag, ...g.board)), defaultChoice: 'remove' });
     const diff = goldenDiff(g.scenario.join('/'), text, plan.result);
@@ -35,7 +36,7 @@ for (const g of GOLDEN) {
   });
 }
 
-test('v2 golden plan touches only the lines the recipe names (every other byte identical)', { skip: !hasAcrnData() }, () => {
+test('v2 golden plan touches only the lines the recipe names (every other byte identical)', { skip: needs(...TAGS) }, () => {
   const text = read(data('v2.6', 'whl-ipc-i5', 'hybrid.xml'));
   const plan = planEnable(text, { board: board(data('v2.6', 'whl-ipc-i5', 'whl-ipc-i5.xml')), defaultChoice: 'keep' });
   // Each edit replaces less than one line, except whole-line inserts/deletes.
@@ -274,4 +275,20 @@ ${vm(0, 'SOS_VM', 0, 2).replace('SOS_VM</vm_type>', 'SOS_VM</vm_type>\n    <gues
   assert.ok(r.includes('<IVSHMEM_REGION>hv:/shm_region_0, 2, 0:1</IVSHMEM_REGION>'));
   assert.ok(r.includes('<IVSHMEM_REGION></IVSHMEM_REGION>'), 'a region left with one VM is emptied');
   assert.ok(p.changes.some((c) => /renumber VM 2 \(POST_RT_VM\) to VM 1/.test(c)));
+});
+
+test('the engine\'s errors carry stable codes (front ends act on codes, not wording)', () => {
+  const codeOf = (text: string): string | undefined => {
+    try {
+      planEnable(text);
+    } catch (e) {
+      assert.ok(e instanceof AcrnNestError, `an AcrnNestError, not ${String(e)}`);
+      return e.code;
+    }
+    return undefined;
+  };
+  assert.equal(codeOf('<acrn-config><BIOS_INFO/><processors/></acrn-config>'), 'nvmx/not-scenario');
+  assert.equal(codeOf('<project/>'), 'nvmx/not-acrn');
+  assert.equal(codeOf('<acrn-config><hv><FEATURES></hv></acrn-config>'), 'nvmx/not-well-formed');
+  assert.equal(codeOf(''), 'nvmx/not-xml');
 });

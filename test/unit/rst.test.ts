@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { rstInline, rstToMarkdown } from '../../hv-core/rst';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, needs } from './helpers';
 
 test('inline literals, roles, links, emphasis', () => {
   assert.equal(rstInline('set ``SCHED_NOOP`` first'), 'set `SCHED_NOOP` first');
@@ -35,7 +35,7 @@ test('indentation from the XSD is removed', () => {
   assert.equal(rstToMarkdown('\n      Enable it.\n      Twice.\n    '), 'Enable it. Twice.');
 });
 
-test('every xs:documentation in the real v2.6 and v3.3 schemas converts without leftover roles', { skip: !hasAcrnData() }, () => {
+test('every xs:documentation in the real v2.6 and v3.3 schemas converts without leftover roles', { skip: needs('v2.6', 'v3.3') }, () => {
   let n = 0;
   for (const tag of ['v2.6', 'v3.3'] as const) {
     const dir = path.join(acrnTree(tag), 'misc', 'config_tools', 'schema');

@@ -15,7 +15,7 @@ import { loadSchema } from '../../hv-core/schema/loader';
 import type { SchemaModel } from '../../hv-core/schema/model';
 import { path as childPath } from '../../hv-core/xml/model';
 import { parseXml } from '../../hv-core/xml/parser';
-import { acrnTree, hasAcrnData } from './helpers';
+import { acrnTree, needs } from './helpers';
 
 const V33 = path.join(acrnTree('v3.3'), 'misc', 'config_tools', 'data', 'nuc11tnbi5', 'shared_launch_6user_vm.xml');
 const V26 = path.join(acrnTree('v2.6'), 'misc', 'config_tools', 'data', 'nuc11tnbi5', 'industry.xml');
@@ -36,7 +36,7 @@ function sweep(text: string, model: SchemaModel, step: number): number {
   return entries;
 }
 
-test('every cursor position of official v2.6 and v3.3 scenarios, whole and truncated, with real and bundled models', { skip: !hasAcrnData() }, () => {
+test('every cursor position of official v2.6 and v3.3 scenarios, whole and truncated, with real and bundled models', { skip: needs('v2.6', 'v3.3') }, () => {
   const cases: [string, SchemaModel[]][] = [
     [readFileSync(V26, 'utf8'), [loadSchema(acrnTree('v2.6')), BUNDLED_V26]],
     [readFileSync(V33, 'utf8'), [loadSchema(acrnTree('v3.3')), BUNDLED_V33]],

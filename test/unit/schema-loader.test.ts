@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdtempSync, cpSync, copyFileSync, mkdirSync, rmSync, utimesSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { acrnTree, hasAcrnData, ACRN_DATA } from './helpers';
+import { acrnTree, hasAcrnData, needs, TAGS } from './helpers';
 import { loadSchema, schemaForTree, schemaFor, declarationAt, childDeclarations, enumerationOf, resolveType, simpleFacets, findAcrnTree, findBoardFile } from '../../hv-core/schema/index';
 import type { ComplexType, SimpleType } from '../../hv-core/schema/index';
 import { parseXml } from '../../hv-core/xml/parser';
@@ -11,7 +11,7 @@ import { path as xpath } from '../../hv-core/xml/model';
 
 const skip = !hasAcrnData() && 'needs ../shared/acrn-data';
 
-test('loader: element/type/assert counts per version', { skip }, () => {
+test('loader: element/type/assert counts per version', { skip: needs(...TAGS) }, () => {
   // Counted from the real schemas: named types in config.xsd + xi:included types.xsd/VMtypes.xsd,
   // config asserts (v2 only), datachecks asserts (datachecks.xsd + checks/*.xsd).
   const expected: Record<string, { types: number; asserts: number; datachecks: number; family: string }> = {
@@ -86,7 +86,7 @@ test('declarationAt resolves xs:alternative on vm by load_order and slices by ap
 
 test('schema cache re-reads a tree whose schema file changed (mtime)', { skip }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'acrn-tree-'));
-  cpSync(path.join(ACRN_DATA, 'v3.3', 'misc', 'config_tools', 'schema'), path.join(dir, 'misc', 'config_tools', 'schema'), { recursive: true });
+  cpSync(path.join(acrnTree('v3.3'), 'misc', 'config_tools', 'schema'), path.join(dir, 'misc', 'config_tools', 'schema'), { recursive: true });
   const a = schemaForTree(dir);
   assert.equal(schemaForTree(dir), a, 'cached');
   const types = path.join(dir, 'misc', 'config_tools', 'schema', 'types.xsd');
@@ -145,7 +145,7 @@ test("board discovery for a scenario in the user's own folder: a sibling board w
   assert.equal(findBoardFile({ scenarioPath: path.join(amb, 's.xml'), text: '<acrn-config><hv/></acrn-config>' }), path.join(amb, 'a.xml'));
 });
 
-test('datachecks select by element name only (what the incremental re-evaluation relies on)', { skip }, () => {
+test('datachecks select by element name only (what the incremental re-evaluation relies on)', { skip: needs(...TAGS) }, () => {
   for (const tag of ['v2.5', 'v2.6', 'v2.7', 'v3.0', 'v3.3'] as const) {
     for (const a of loadSchema(acrnTree(tag)).datachecks) {
       const all = [a.test, a.acrn?.reportOn ?? '', ...(a.documentation?.match(/\{[^{}]*\}/g) ?? [])].join(' ');

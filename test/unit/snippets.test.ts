@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { analyzeText } from '../../hv-core/scenario/analyze';
-import { REPO, acrnTree, hasAcrnData, type Tag } from './helpers';
+import { REPO, acrnTree, type Tag, needs } from './helpers';
 
 interface Snippet {
   prefix: string;
@@ -78,7 +78,7 @@ test('expand() resolves choices, placeholders and escapes like VS Code', () => {
 });
 
 for (const [prefix, r] of Object.entries(RECIPES)) {
-  test(`snippet ${prefix}, expanded with its defaults in ${r.tag}/${r.file}, validates with ACRN's ${r.tag} schema`, { skip: !hasAcrnData() }, () => {
+  test(`snippet ${prefix}, expanded with its defaults in ${r.tag}/${r.file}, validates with ACRN's ${r.tag} schema`, { skip: needs(r.tag) }, () => {
     const sn = snippets().get(prefix);
     assert.ok(sn, `no snippet ${prefix}`);
     const base = readFileSync(DATA(r.tag, r.file), 'utf8');

@@ -16,7 +16,7 @@ import { checkHostKey, entryMatches, fingerprint, hostKeyName, parseKnownHosts }
 import { lookupSshConfig, resolveTarget } from '../../hv-core/target/resolve';
 import { TargetError, loadTargetFile, parseTarget } from '../../hv-core/target/target';
 import { grubScript, grubPathFor, scenarioInfo } from '../../hv-core/deploy';
-import { ACRN_DATA, hasAcrnData } from './helpers';
+import { acrnTree, needs } from './helpers';
 import { loadFile } from '../../hv-core/files';
 import { generateEd25519 } from '../../hv-core/target/keys';
 import { utils } from 'ssh2';
@@ -184,12 +184,12 @@ describe('GRUB script and scenario modules', () => {
     assert.equal(grubPathFor('/boot/acrn/acrn.bin', '/boot'), '/acrn/acrn.bin');
     assert.equal(grubPathFor('/boot/acrn/acrn.bin', '/'), '/boot/acrn/acrn.bin');
   });
-  test('kern_mod and v3 ACPI modules from real scenarios (v2 and v3)', { skip: !hasAcrnData() && 'no acrn-data' }, () => {
-    const v3 = scenarioInfo(loadFile(path.join(ACRN_DATA, 'v3.3/misc/config_tools/data/nuc11tnbi5/hybrid.xml')).text);
+  test('kern_mod and v3 ACPI modules from real scenarios (v2 and v3)', { skip: needs('v2.5', 'v3.3') }, () => {
+    const v3 = scenarioInfo(loadFile(path.join(acrnTree('v3.3'), 'misc/config_tools/data/nuc11tnbi5/hybrid.xml')).text);
     assert.equal(v3.family, 'v3');
     assert.equal(v3.serviceKernMod, 'Linux_bzImage');
     assert.deepEqual(v3.acpiModules.map((m) => m.tag), ['ACPI_VM0']);
-    const v2 = scenarioInfo(readFileSync(path.join(ACRN_DATA, 'v2.5/misc/config_tools/data/whl-ipc-i5/industry.xml'), 'utf8'));
+    const v2 = scenarioInfo(readFileSync(path.join(acrnTree('v2.5'), 'misc/config_tools/data/whl-ipc-i5/industry.xml'), 'utf8'));
     assert.equal(v2.family, 'v2');
     assert.equal(v2.serviceKernMod, 'Linux_bzImage');
     assert.deepEqual(v2.acpiModules, []);

@@ -1,0 +1,46 @@
+/**
+ * Stable error codes (hv-core/errors.ts, BuildError codes) -> what the user can do about them.
+ * Front ends decide by code, never by message text. No `vscode` import (unit-tested).
+ */
+import { ErrorCodes } from '../hv-core/errors.js';
+import { Settings } from './constants.js';
+
+export type ErrorAction =
+  /** Ask for the sudo password, store it, run again (no button: done before the error is shown). */
+  | { kind: 'askSudoPassword' }
+  | { kind: 'openSetting'; label: string; setting: string }
+  | { kind: 'cleanAndBuild'; label: string }
+  | { kind: 'showProblems'; label: string }
+  | { kind: 'showLog'; label: string };
+
+const openSetting = (setting: string, label = 'Open Setting'): ErrorAction => ({ kind: 'openSetting', label, setting });
+
+const BY_CODE: Record<string, ErrorAction[]> = {
+  [ErrorCodes.sudoPasswordNeeded]: [{ kind: 'askSudoPassword' }],
+  [ErrorCodes.noAcrnTree]: [openSetting(Settings.acrnTree)],
+  [ErrorCodes.noHostAcrnTree]: [openSetting(Settings.buildHostAcrnTree)],
+  [ErrorCodes.noBoard]: [openSetting(Settings.boardFile)],
+  'inputs/board-missing': [openSetting(Settings.boardFile)],
+  [ErrorCodes.noTarget]: [openSetting(Settings.targets, 'Add Target')],
+  [ErrorCodes.unknownTarget]: [openSetting(Settings.targets)],
+  [ErrorCodes.badTargets]: [openSetting(Settings.targets)],
+  [ErrorCodes.hostKeyRecordFailed]: [openSetting(Settings.targets)],
+  'build/config-conflict': [{ kind: 'cleanAndBuild', label: 'Run make clean and Build' }],
+  'build/validator': [{ kind: 'showProblems', label: 'Show Problems' }],
+  'build/compile': [{ kind: 'showProblems', label: 'Show Problems' }],
+};
+
+/** The actions for an error code, then "Show Log" (always last). */
+export function actionsFor(code: string | undefined): ErrorAction[] {
+  return [...(code ? (BY_CODE[code] ?? []) : []), { kind: 'showLog', label: 'Show Log' }];
+}
+
+/** Whether a failed run is retried after asking for the sudo password. */
+export function retriesWithSudoPassword(code: string | undefined): boolean {
+  return actionsFor(code).some((a) => a.kind === 'askSudoPassword');
+}
+
+/** The buttons of a failure notification (actions the user picks). */
+export function buttonsFor(code: string | undefined): Exclude<ErrorAction, { kind: 'askSudoPassword' }>[] {
+  return actionsFor(code).filter((a): a is Exclude<ErrorAction, { kind: 'askSudoPassword' }> => a.kind !== 'askSudoPassword');
+}
