@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { BOARD_VM_COMMANDS } from './boardvm.js';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
 import { Commands } from './constants.js';
@@ -16,6 +17,7 @@ export type { CommandFactory } from './context.js';
 
 export const COMMANDS: Record<string, CommandFactory> = {
   ...BUILD_COMMANDS,
+  ...BOARD_VM_COMMANDS,
   ...CONSOLE_COMMANDS,
   [Commands.nvmxWizard]: (ctx) => (uri?: unknown) => openNvmxWizard(ctx, uri),
   [Commands.upgradeScenario]: (ctx) => {

@@ -85,4 +85,10 @@ export class Config {
   async setDefaultTarget(name: string): Promise<void> {
     await this.source.update?.(Settings.defaultTarget, name);
   }
+
+  /** Adds a target entry to acrnNest.targets, or replaces the entry of the same name. */
+  async upsertTarget(entry: Record<string, unknown> & { name: string }): Promise<void> {
+    const list = (this.source.get<unknown[]>(Settings.targets) ?? []).filter((t) => !(typeof t === 'object' && t !== null && (t as { name?: unknown }).name === entry.name));
+    await this.source.update?.(Settings.targets, [...list, entry]);
+  }
 }

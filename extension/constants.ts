@@ -16,6 +16,9 @@ export const Commands = {
   forgetSudoPassword: 'acrnNest.forgetSudoPassword',
   nvmxWizard: 'acrnNest.nvmxWizard',
   upgradeScenario: 'acrnNest.upgradeScenario',
+  // the virtual board (hv-core/boardvm)
+  startVirtualBoard: 'acrnNest.startVirtualBoard',
+  stopVirtualBoard: 'acrnNest.stopVirtualBoard',
   // consoles, L2 guests, doctor (extension/console/)
   launchL2: 'acrnNest.launchL2',
   attachL2: 'acrnNest.attachL2',

@@ -55,7 +55,7 @@ export const XEN_IMAGE = '/boot/xen-4.17-amd64.gz';
 /** The stand-in's "running on the hypervisor" probe (Xen's sysfs node; ACRN's is /dev/acrn_hsm). */
 export const STANDIN_PROBE = '/sys/hypervisor/type';
 /** Multiboot2 command line of the stand-in: Xen's own options, then ` -- ` and the dom0 kernel's. */
-export const STANDIN_CMDLINE = `console=com1 com1=115200,8n1 dom0_mem=768M -- root=UUID=${ROOT_UUID} ro console=hvc0 net.ifnames=0`;
+export const STANDIN_CMDLINE = `console=com1 com1=115200,8n1 dom0_mem=768M -- root=UUID=${ROOT_UUID} ro console=hvc0 net.ifnames=0 quiet systemd.show_status=false`;
 const MEMORY_MIB = 1536;
 /** Bump when the provisioning below (not image.sh) changes: part of the cache key. */
 const PROVISION_VERSION = 'v1';
@@ -483,9 +483,13 @@ export class BoardVm {
 
 /** The layout's GRUB configuration, then the real update-grub. Runs as root on the VM. */
 async function applyLayout(conn: SshConnection, layout: Layout, hypervisor: VmHypervisor, grubFiles: string | undefined): Promise<void> {
+  // update-grub under TCG takes seconds on a quiet machine, minutes on a loaded one.
   const sh = async (script: string): Promise<void> => {
-    await conn.run(['sh', '-c', script], { timeoutMs: 120_000 });
+    await conn.run(['sh', '-c', script], { timeoutMs: 900_000 });
   };
+  // Kernel and systemd messages on an emulated UART cost boot time under TCG: the board's Linux
+  // entries boot quietly (the login prompt still shows on the serial port).
+  await conn.upload(Buffer.from('# acrn-nest board-vm: quiet boots (an emulated serial port is slow)\nGRUB_CMDLINE_LINUX_DEFAULT="quiet systemd.show_status=false"\n'), '/etc/default/grub.d/zz-board-vm.cfg', { mode: 0o644 });
   if (layout === 'saved') await sh(`sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=saved/' /etc/default/grub`);
   if (layout === 'gsg' && grubFiles) {
     await conn.upload(readFileSync(path.join(grubFiles, '25_linux_acrn')), '/etc/grub.d/25_linux_acrn', { mode: 0o755 });
@@ -495,7 +499,7 @@ async function applyLayout(conn: SshConnection, layout: Layout, hypervisor: VmHy
     // What the acrn-hypervisor package installs beside them: the scenario its entries read.
     await conn.upload(Buffer.from(GSG_SCENARIO), '/usr/share/acrn/scenario.xml', { mode: 0o644 });
     if (hypervisor === 'xen-standin') {
-      await conn.upload(Buffer.from(`# acrn-nest board-vm: the Xen stand-in's own options, then dom0's (Xen passes what follows " -- ").\nexport GRUB_CMDLINE_ACRN="console=com1 com1=115200,8n1 dom0_mem=768M -- console=hvc0"\n`), '/etc/default/grub.d/zz-acrn-nest-standin.cfg', { mode: 0o644 });
+      await conn.upload(Buffer.from(`# acrn-nest board-vm: the Xen stand-in's own options, then dom0's (Xen passes what follows " -- ").\nexport GRUB_CMDLINE_ACRN="console=com1 com1=115200,8n1 dom0_mem=768M -- console=hvc0 quiet systemd.show_status=false"\n`), '/etc/default/grub.d/zz-acrn-nest-standin.cfg', { mode: 0o644 });
       await sh(`grep -q '^CONFIG_ACRN_HSM=' /boot/config-$(uname -r) || printf '# acrn-nest board-vm stand-in: lets 25_linux_acrn list this kernel (Debian has no HSM driver)\\nCONFIG_ACRN_HSM=m\\n' >> /boot/config-$(uname -r)`);
     }
   }
@@ -611,4 +615,15 @@ export async function waitForSsh(target: ResolvedTarget, timeoutMs: number, seri
 /** Runs a program and returns its stdout (for callers outside this module, e.g. the bench). */
 export function execText(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile(cmd, args, (e, out) => (e ? reject(e) : resolve(out))));
+}
+
+/**
+ * The `acrnNest.targets` entry for a virtual board: its target.json with the local paths made
+ * absolute (settings have no file to be relative to).
+ */
+export function targetSettingFor(targetFile: string, name = 'board-vm'): Record<string, unknown> {
+  const t = JSON.parse(readFileSync(targetFile, 'utf8')) as Record<string, unknown>;
+  const dir = path.dirname(path.resolve(targetFile));
+  const abs = (v: unknown): unknown => (typeof v === 'string' ? path.resolve(dir, v) : Array.isArray(v) ? v.map(abs) : v);
+  return { ...t, name, identityFile: abs(t.identityFile), knownHostsFile: abs(t.knownHostsFile) };
 }

@@ -27,7 +27,21 @@ export const boardVmCommand: CliRun = {
         json: { type: 'boolean', default: false },
       },
     });
-    if (!sub || !['start', 'power-cycle', 'stop', 'status', 'link-up', 'link-down'].includes(sub)) throw new UsageError('board-vm needs a subcommand: start, power-cycle, stop, status, link-up or link-down');
+    if (!sub || !['prepare', 'start', 'power-cycle', 'stop', 'status', 'link-up', 'link-down'].includes(sub)) throw new UsageError('board-vm needs a subcommand: prepare, start, power-cycle, stop, status, link-up or link-down');
+    if (sub === 'prepare') {
+      // Builds (or finds) the cached image: what start resumes. No VM keeps running.
+      const vm = new BoardVm(io.cwd, { ...(values['cache-dir'] ? { cacheDir: path.resolve(io.cwd, values['cache-dir']) } : {}), log: (l) => io.err(`board-vm: ${l}`) });
+      try {
+        io.out(await vm.ensureImage());
+        return 0;
+      } catch (e) {
+        if (e instanceof BoardVmError) {
+          io.err(`acrn-nest board-vm prepare: ${e.message}`);
+          return 1;
+        }
+        throw e;
+      }
+    }
     if (!values.dir) throw new UsageError('--dir DIR is required (the folder of this virtual board)');
     const layout = (values.layout ?? 'ubuntu') as Layout;
     if (!LAYOUTS.includes(layout)) throw new UsageError(`--layout must be one of ${LAYOUTS.join(', ')}, not '${values.layout}'`);

@@ -371,7 +371,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let menuBefore: GrubMenu | undefined;
   let defBefore: DefaultBoot | undefined;
   let manageDefault = false;
-  let prevImageSha: string | undefined;
   let editenvOk = false;
   let prevExists = false;
   let rebooted = false;
@@ -432,16 +431,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         () => exec([...t.commands.grubEditenv, 'list']),
         () => exec(['test', '-f', prevImage]),
         () => exec(['cat', '--', t.grubCfg]),
-        () => exec(['sha256sum', '--', realImage]),
-        () => exec(['test', '-e', GRUB_ACRN_SCRIPT], { sudo: false }),
         ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : Promise.resolve(undefined))),
         ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
         ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
       ],
       PROBES,
     );
-    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe, cfgOut, curShaOut, grubAcrnProbe] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult];
-    const FIXED = 11;
+    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe, cfgOut] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult, ExecResult];
+    const FIXED = 9;
     const toolResults = probes.slice(FIXED, FIXED + grubTools.length) as (ExecResult | undefined)[];
     const found = new Set(((await which)?.stdout ?? '').split('\n').map((l) => nodePath.posix.basename(l.trim())));
     const moduleResults = probes.slice(FIXED + grubTools.length, FIXED + grubTools.length + extraModules.length) as ExecResult[];
@@ -483,7 +480,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (clash) {
       fail(`the GRUB entry "${clash.title}"${clash === defBefore.entry ? ' (what the board boots by default)' : ''} boots ${entryLoads(clash, realImage, gp) ? realImage : prevImage}, the path this deploy writes: it would boot an image that was never verified. Set "bootDir" or "imageName" in the target to a path no other entry uses (default ${TARGET_DEFAULTS.bootDir}/${TARGET_DEFAULTS.imageName})`);
     }
-    if (grubAcrnProbe.code === 0 && (grubAcrnWouldList(realImage) || grubAcrnWouldList(prevImage))) {
+    // grub-mkconfig marks each script's part of grub.cfg: "### BEGIN /etc/grub.d/25_linux_acrn ###".
+    const grubAcrn = cfgOut.stdout.includes(`### BEGIN ${GRUB_ACRN_SCRIPT} ###`);
+    if (grubAcrn && (grubAcrnWouldList(realImage) || grubAcrnWouldList(prevImage))) {
       fail(`ACRN's grub-acrn package (${GRUB_ACRN_SCRIPT}) makes its own entry, often the default, for every /boot/acrn*.bin: ${realImage} would be booted by it before it was verified. Set "bootDir" in the target to a folder of its own (default ${TARGET_DEFAULTS.bootDir})`);
     }
     if (!savedMode) {
@@ -492,8 +491,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       }
       manageDefault = true;
     }
-    const curSha = curShaOut.code === 0 ? curShaOut.stdout.trim().split(/\s+/)[0] : undefined;
-    if (curSha) prevImageSha = curSha;
     emit('check', 'done', `${host}: ${Math.floor(bootDf!.availBytes / 1048576)} MiB free in ${B}, GRUB present, kernel ${kernel} tagged ${tag}, a plain reboot boots "${describeDefault(defBefore)}"${manageDefault ? `; GRUB_DEFAULT=${menuBefore.defaultExpr ?? '0'} will become "saved" (${DEFAULT_DROPIN}), keeping that default until the new image is verified` : ''}`, 1);
 
     // ---- 2 upload
@@ -529,8 +526,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     }
     for (const a of acpiRemote) modules.push({ grubPath: grubPathFor(a.path, bootDf!.mount), tag: a.tag });
     const entries: (GrubEntry & { sha256?: string })[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules, sha256: sha }];
-    const prevSha = keepPrev ? prevImageSha : undefined;
-    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules, ...(prevSha ? { sha256: prevSha } : {}) });
+    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules });
     script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
     if (manageDefault) {
       // saved_entry first (no effect while GRUB_DEFAULT is not saved), then the drop-in: at no
@@ -562,15 +558,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       // The default boots the image we are about to replace: point it at the kept copy first.
       await run([...t.commands.grubSetDefault, ENTRY_PREV_ID]);
       saved = ENTRY_PREV_ID;
+      // GRUB reads the disk, not Linux's page cache: the moved default must be on disk before the
+      // image it used to boot changes (seen on the virtual board: grubenv written by
+      // grub-set-default, then a reset, and GRUB still read the old block).
+      await run(['sync']);
     }
-    // GRUB reads the disk, not Linux's page cache: what a power cut right now would boot must
-    // already be on disk before the image under the real name changes (seen on the virtual board:
-    // grubenv written by grub-set-default, then a reset, and GRUB still read the old block).
-    await run(['sync']);
     for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
     if (scenarioBytes !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
+    // No sync needed here: nothing boots the new image until grub-reboot, and the reboot syncs.
     await run(['mv', '-f', '--', tmpImage, realImage]);
-    await run(['sync']);
     if (staging) {
       await run(['rm', '-rf', '--', staging], { sudo: false });
       staging = undefined;
@@ -582,7 +578,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
     if (editenvOk) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
-    await run(['sync']);
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);
       emit('verify', 'skipped', 'not rebooted');

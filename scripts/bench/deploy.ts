@@ -38,7 +38,7 @@ export async function run(report: Report): Promise<void> {
     const ours = makeFakeBoard(path.join(work, 'ours'));
     const c = ours.commands;
     const target = resolveTarget(
-      parseTarget({ host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, knownHostsFile: kh, sudo: false, bootDir: ours.bootDir, grubScriptDir: ours.grubDir, kernel: ours.kernel, commands: { updateGrub: [c.updateGrub], grubReboot: [c.grubReboot], grubSetDefault: [c.grubSetDefault], grubEditenv: [c.grubEditenv], reboot: [c.reboot] } }),
+      parseTarget({ host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, knownHostsFile: kh, sudo: false, bootDir: ours.bootDir, grubScriptDir: ours.grubDir, grubCfg: ours.grubCfg, kernel: ours.kernel, commands: { updateGrub: [c.updateGrub], grubReboot: [c.grubReboot], grubSetDefault: [c.grubSetDefault], grubEditenv: [c.grubEditenv], reboot: [c.reboot] } }),
       { sshConfigText: '', homeDir: work },
     );
     const acrnNest = async (): Promise<void> => {

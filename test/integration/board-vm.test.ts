@@ -1,0 +1,259 @@
+/**
+ * Deploys against THE VIRTUAL BOARD (hv-core/boardvm): a real Debian 12 with real GRUB 2 on UEFI
+ * (OVMF), real update-grub / grub-reboot / grub-set-default, real flock and sudo, under QEMU TCG.
+ * Nothing here is simulated: what GRUB boots after a reboot or a power cycle is what real GRUB
+ * picked, read back from the guest's /proc/cmdline.
+ *
+ * - success with the Xen stand-in (named so: ACRN needs VMX, which TCG lacks) in every layout
+ *   (ubuntu GRUB_DEFAULT=0, saved, gsg with ACRN's own grub-acrn files), and a plain reboot later
+ *   boots the new entry again;
+ * - a real ACRN v3.3 image built here: its panic is read from the VM's serial port through
+ *   `acrn-nest console`, the deploy fails (the fallback boots the package's ACRN-style default,
+ *   which runs a hypervisor but not the new image: defect 1), the default's entry and image are
+ *   unchanged byte for byte, and a power cycle boots them again;
+ * - faults: power loss during the upload and during update-grub, the cable cut during the
+ *   upload: the board boots what it booted before;
+ * - the deploy lock: a second deploy is refused; a lock file of another user is an error.
+ * Each group starts its own VM from the cached snapshot (about 30 s); boots cost about a minute.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BoardVm, missingHostTools, ROOT_UUID } from '../../hv-core/boardvm/vm';
+import type { DeployEvent, DeployOptions, DeployResult } from '../../hv-core/deploy';
+import { deploy, DeployError, DEPLOY_LOCK } from '../../hv-core/deploy';
+import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../../hv-core/deploy/grubcfg';
+import { SshConnection, loadTargetFile, resolveTarget } from '../../hv-core/target';
+import type { ResolvedTarget } from '../../hv-core/target';
+import { REPO } from '../acrn-data';
+
+const SRC = path.join(REPO, '..', 'shared', 'acrn-src', 'v3.3');
+const missing = missingHostTools('xen-standin');
+const skip = missing.length ? `the virtual board needs: ${missing.join(', ')} (bash scripts/install-deps.sh installs them)` : false;
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+let work: string;
+
+function mk(name: string): string {
+  return mkdtempSync(path.join(work, `${name}-`));
+}
+
+async function startVm(name: string, layout: 'ubuntu' | 'saved' | 'gsg'): Promise<{ vm: BoardVm; target: ResolvedTarget; targetFile: string }> {
+  const vm = new BoardVm(mk(name));
+  const targetFile = await vm.start({ layout, hypervisor: 'xen-standin', acrnTree: SRC });
+  return { vm, target: resolveTarget(loadTargetFile(targetFile), { sshConfigText: '' }), targetFile };
+}
+
+/** A root shell on the VM (the image's key), for the test's own reads. */
+async function rootSh(vm: BoardVm, script: string): Promise<string> {
+  const s = vm.state()!;
+  writeFileSync(path.join(vm.dir, 'known_hosts.test'), `[127.0.0.1]:${s.sshPort} ${readFileSync(path.join(vm.imageDir(), 'host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
+  const t = resolveTarget({ host: '127.0.0.1', port: s.sshPort, user: 'root', identityFile: [vm.file.key], knownHostsFile: path.join(vm.dir, 'known_hosts.test'), sudo: false }, { sshConfigText: '' });
+  const c = await SshConnection.connect(t, { agent: false, readyTimeoutMs: 20_000 });
+  try {
+    return (await c.run(['sh', '-c', script], { timeoutMs: 120_000 })).stdout;
+  } finally {
+    c.close();
+  }
+}
+
+/** What the guest booted: its kernel command line and whether it runs on the (stand-in) hypervisor. */
+async function booted(vm: BoardVm): Promise<{ cmdline: string; xen: boolean }> {
+  const out = await rootSh(vm, 'cat /proc/cmdline; cat /sys/hypervisor/type 2>/dev/null || true');
+  const [cmdline = '', hv = ''] = out.split('\n');
+  return { cmdline, xen: hv.trim() === 'xen' };
+}
+
+/** The entry a plain reboot boots, as real GRUB will read it (grub.cfg + grubenv from the guest). */
+async function plainBootEntry(vm: BoardVm): Promise<{ id: string | undefined; title: string | undefined; text: string }> {
+  const cfg = await rootSh(vm, 'cat /boot/grub/grub.cfg');
+  const env = await rootSh(vm, 'grub-editenv - list');
+  const d = defaultBoot(parseGrubCfg(cfg), parseGrubEnv(env));
+  // The entry's own text in grub.cfg, to compare byte for byte.
+  const start = d.entry ? cfg.indexOf(`menuentry '${d.entry.title}'`) : -1;
+  const text = start >= 0 ? cfg.slice(start, cfg.indexOf('\n}', start) + 2) : '';
+  return { id: d.entry?.id, title: d.entry?.title, text };
+}
+
+function opts(target: ResolvedTarget, image: string, extra: Partial<DeployOptions> = {}): DeployOptions {
+  return { target, image, connect: { agent: false }, rebootTimeoutMs: 900_000, commandTimeoutMs: 600_000, ...extra };
+}
+
+async function deployOk(o: DeployOptions): Promise<DeployResult> {
+  const log: string[] = [];
+  try {
+    return await deploy({ ...o, onEvent: (e) => { log.push(`${e.index} ${e.step} ${e.status}: ${e.message}`); o.onEvent?.(e); } });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nevents:\n${log.join('\n')}`);
+  }
+}
+
+// Two VMs at a time: each TCG guest keeps one core busy.
+describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concurrency: 2 }, () => {
+  before(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-boardvm-'));
+  });
+  after(() => {
+    spawnSync('rm', ['-rf', work]);
+  });
+
+  for (const layout of ['ubuntu', 'saved'] as const) {
+    test(`${layout} layout: the stand-in deploys, boots, is verified and becomes what a plain reboot boots`, async () => {
+      const { vm, target } = await startVm(`ok-${layout}`, layout);
+      try {
+        const before = await plainBootEntry(vm);
+        assert.equal(before.title, 'Debian GNU/Linux', 'a fresh board boots Debian by default');
+        const r = await deployOk(opts(target, vm.file.standin));
+        assert.equal(r.rebooted, true);
+        assert.equal(r.defaultSet, true);
+        const now = await booted(vm);
+        assert.ok(now.xen, `runs on the stand-in: ${now.cmdline}`);
+        assert.ok(now.cmdline.includes(`acrn_nest.image=${r.sha256.slice(0, 16)}`), now.cmdline);
+        assert.equal((await plainBootEntry(vm)).id, 'acrn-nest');
+        const dropin = await rootSh(vm, 'cat /etc/default/grub.d/zz-acrn-nest.cfg 2>/dev/null || echo none');
+        if (layout === 'ubuntu') assert.match(dropin, /^GRUB_DEFAULT=saved$/m, 'GRUB_DEFAULT=0 became saved through our drop-in');
+        else assert.equal(dropin.trim(), 'none', 'GRUB_DEFAULT=saved needs no drop-in');
+        // A plain power cycle later: real GRUB boots the new entry again.
+        await vm.powerCycle({ timeoutMs: 900_000 });
+        const again = await booted(vm);
+        assert.ok(again.xen && again.cmdline.includes('acrn_nest.entry=acrn-nest '), again.cmdline);
+      } finally {
+        await vm.stop();
+      }
+    });
+  }
+
+  test('gsg layout with a real ACRN image: the panic shows on the console, the fallback to the package default is no success, nothing changed; then the stand-in succeeds', { skip: !existsSync(SRC) && `no ACRN sources at ${SRC}` }, async () => {
+    // Build real ACRN v3.3 for QEMU's board with acrn-nest's own build.
+    const tree = path.join(mk('tree'), 'acrn');
+    cpSync(SRC, tree, { recursive: true });
+    spawnSync('chmod', ['-R', 'u+w', tree]);
+    const data = path.join(tree, 'misc/config_tools/data/qemu');
+    const b = spawnSync(process.execPath, [CLI, 'build', '--acrn-tree', tree, '--board', path.join(data, 'qemu.xml'), '--scenario', path.join(data, 'shared.xml'), '--python', '/usr/bin/python3'], { encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+    const acrnBin = b.stdout.trim().split('\n').pop()!;
+    const { vm, target, targetFile } = await startVm('acrn-gsg', 'gsg');
+    try {
+      // ACRN's grub-acrn makes the "with ACRN hypervisor" entry for /boot/acrn.bin (here the
+      // stand-in): what the board boots by default, as the getting-started guide leaves it.
+      await vm.powerCycle({ timeoutMs: 900_000 });
+      const pkg = await booted(vm);
+      assert.ok(pkg.xen && !pkg.cmdline.includes('acrn_nest.'), `the package's default boots the stand-in: ${pkg.cmdline}`);
+      const before = await plainBootEntry(vm);
+      const imgBefore = await rootSh(vm, 'sha256sum /boot/acrn.bin');
+      // Watch the serial port through the CLI, as a user would.
+      const consoleOut: string[] = [];
+      const cons = spawn(process.execPath, [CLI, 'console', '--target-file', targetFile, '--until', 'hardware not support', '--timeout', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      cons.stdout.on('data', (d: Buffer) => consoleOut.push(d.toString()));
+      const panicSeen = new Promise<number | null>((resolve) => cons.on('exit', resolve));
+      const events: DeployEvent[] = [];
+      const dep = deploy(opts(target, acrnBin, { scenario: path.join(data, 'shared.xml'), onEvent: (e) => events.push(e) })).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      assert.equal(await panicSeen, 0, `acrn-nest console saw ACRN's panic:\n${consoleOut.join('').slice(-2000)}`);
+      assert.match(consoleOut.join(''), /PANIC|hardware not support/);
+      // The board hangs in ACRN: a power cycle. GRUB's one-shot entry is spent, so the package's
+      // default boots; it runs a hypervisor, but not the new image.
+      await vm.powerCycle({ timeoutMs: 900_000 });
+      const err = await dep;
+      assert.ok(err instanceof DeployError, `the deploy failed: ${String(err)}`);
+      assert.equal(err.step, 'verify');
+      assert.match(err.message, /runs a hypervisor, but not the new image/);
+      assert.match(err.message, /The default entry was not changed/);
+      const after1 = await plainBootEntry(vm);
+      assert.equal(after1.text, before.text, 'the default entry is byte for byte unchanged');
+      assert.equal(await rootSh(vm, 'sha256sum /boot/acrn.bin'), imgBefore, 'its image is byte for byte unchanged');
+      await vm.powerCycle({ timeoutMs: 900_000 });
+      const again = await booted(vm);
+      assert.ok(again.xen && !again.cmdline.includes('acrn_nest.'), `a second power cycle boots the package default again: ${again.cmdline}`);
+      // The same board then takes the stand-in: a verified image becomes the default even here.
+      const r = await deployOk(opts(target, vm.file.standin));
+      assert.equal(r.defaultSet, true);
+      await vm.powerCycle({ timeoutMs: 900_000 });
+      const last = await booted(vm);
+      assert.ok(last.cmdline.includes(`acrn_nest.image=${r.sha256.slice(0, 16)}`), last.cmdline);
+    } finally {
+      await vm.stop();
+    }
+  });
+
+  test('faults: power loss during the upload and during update-grub, the cable cut during the upload: the board boots what it booted before', async () => {
+    const { vm, target } = await startVm('faults', 'ubuntu');
+    try {
+      const before = await plainBootEntry(vm);
+      const big = path.join(vm.dir, 'big.bin');
+      // The stand-in padded to 24 MiB, so the upload takes a while.
+      const img = Buffer.concat([readFileSync(vm.file.standin), Buffer.alloc(24 * 1024 * 1024)]);
+      writeFileSync(big, img);
+      // 1. the cable is cut during the upload
+      let cut = false;
+      const e1 = await deploy(opts(target, big, { rebootTimeoutMs: 900_000, connect: { agent: false, keepaliveIntervalMs: 2000 }, onEvent: (e) => {
+        if (!cut && e.step === 'upload' && e.status === 'progress' && (e.progress ?? 0) > 0.1) {
+          cut = true;
+          void vm.setLink(false);
+        }
+      } })).then(() => undefined, (e: unknown) => e as Error);
+      assert.ok(e1 instanceof DeployError && e1.step === 'upload', `cut during the upload fails step 2: ${String(e1)}`);
+      await vm.setLink(true);
+      assert.equal((await plainBootEntry(vm)).text, before.text, 'the default entry is unchanged');
+      assert.match(await rootSh(vm, 'ls /boot/acrn 2>/dev/null | grep -v tmp || true'), /^$/, 'no image under the real name');
+      // 2. power loss during the upload, 3. power loss during update-grub
+      for (const when of ['upload', 'update-grub'] as const) {
+        let reset: Promise<unknown> | undefined;
+        const e = await deploy(opts(target, when === 'upload' ? big : vm.file.standin, { connect: { agent: false, keepaliveIntervalMs: 2000 }, onEvent: (ev) => {
+          const hit = when === 'upload' ? ev.step === 'upload' && ev.status === 'progress' && (ev.progress ?? 0) > 0.2 : ev.step === 'grub' && ev.status === 'progress' && /update-grub/.test(ev.message);
+          if (!reset && hit) reset = vm.powerCycle({ timeoutMs: 900_000 });
+        } })).then(() => undefined, (x: unknown) => x as Error);
+        assert.ok(e instanceof DeployError && e.step === (when === 'upload' ? 'upload' : 'grub'), `power loss during ${when}: ${String(e)}`);
+        // The power cycle returns once SSH is back: what real GRUB booted then is the proof.
+        await reset;
+        const now = await booted(vm);
+        assert.ok(!now.xen && !now.cmdline.includes('acrn_nest.'), `after power loss during ${when} the board boots Debian as before: ${now.cmdline}`);
+        assert.equal((await plainBootEntry(vm)).title, before.title);
+        assert.doesNotMatch(await rootSh(vm, 'ls /boot/acrn 2>/dev/null || true'), /^acrn\.bin$/m, 'no partial image under the real name');
+      }
+    } finally {
+      await vm.stop();
+    }
+  });
+
+  test('the deploy lock: a second deploy is refused; a lock file of another user is an error, not a silent go-ahead', async () => {
+    const { vm, target } = await startVm('lock', 'saved');
+    try {
+      // Another deploy holds the lock (util-linux flock, as acrn-nest takes it).
+      const c = await SshConnection.connect(target, { agent: false });
+      const ch = await c.channel(['flock', '-n', DEPLOY_LOCK, 'sh', '-c', 'echo held; exec cat'], undefined, { sudo: true });
+      await new Promise<void>((resolve) => ch.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+      await assert.rejects(deploy(opts(target, vm.file.standin)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy/.test(e.message));
+      ch.end();
+      c.close();
+      // A lock file that belongs to another user (fs.protected_regular on Debian): an error naming the fix.
+      await rootSh(vm, `rm -f ${DEPLOY_LOCK}; su nobody -s /bin/sh -c 'touch ${DEPLOY_LOCK}'; sysctl -n fs.protected_regular`);
+      const noSudo = resolveTarget({ ...loadTargetFile(path.join(vm.dir, 'target.json')), sudo: false }, { sshConfigText: '' });
+      await assert.rejects(deploy(opts(noSudo, vm.file.standin)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /cannot take the deploy lock .*Permission denied/i.test(e.message) && /sudo rm/.test(e.message));
+      assert.equal((await rootSh(vm, 'ls /boot/acrn 2>/dev/null || true')).trim(), '', 'nothing was written');
+    } finally {
+      await vm.stop();
+    }
+  });
+
+  test('step 1 refuses a file that is not multiboot2, and a saved default it cannot read', async () => {
+    const { vm, target } = await startVm('refuse', 'saved');
+    try {
+      const xml = path.join(vm.dir, 'scenario.xml');
+      writeFileSync(xml, '<acrn-config/>\n');
+      await assert.rejects(deploy(opts(target, xml)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /not a multiboot2 image/.test(e.message));
+      // A first deploy without reboot installs an image; then grubenv goes missing.
+      await deploy(opts(target, vm.file.standin, { noReboot: true }));
+      await rootSh(vm, 'rm -f /boot/grub/grubenv');
+      await assert.rejects(deploy(opts(target, vm.file.standin, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /saved default cannot be read/.test(e.message) && /grub-editenv \/boot\/grub\/grubenv create/.test(e.message));
+      assert.ok(ROOT_UUID);
+    } finally {
+      await vm.stop();
+    }
+  });
+});
