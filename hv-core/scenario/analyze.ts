@@ -13,6 +13,7 @@ import type { Dialect } from './dialect.js';
 import { detectDialect, looksLikeAcrn } from './dialect.js';
 import { checkNvmx } from '../nvmx/rules.js';
 import { checkSchema } from '../schema/checker.js';
+import { dedupeFindings } from './dedupe.js';
 
 export { DEFAULT_MAX_FILE_MB } from '../files.js';
 
@@ -92,5 +93,6 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
       findings.push({ severity: 'warning', source: 'acrn-nest', code: 'internal-error', start: at.nameStart, end: at.nameEnd, message: `acrn-nest's ${name} check failed on this file: ${e instanceof Error ? e.message : String(e)}. Please report it with the file.` });
     }
   }
-  return { dialect, doc, findings: sortFindings(findings) };
+  // One mistake, one diagnostic: merge what two engines say about one fact (dedupe.ts).
+  return { dialect, doc, findings: sortFindings(dedupeFindings(doc, findings)) };
 }
