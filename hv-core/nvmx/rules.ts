@@ -54,6 +54,7 @@ export const NVMX_CODES = {
   'nvmx/nested-only-service-vm': 'nested_virtualization_support on a VM other than the Service VM (v3)',
   'nvmx/lapic-needs-nested': 'Service VM lapic_passthrough without nested_virtualization_support (v3)',
   'nvmx/nested-needs-lapic': 'Service VM nested_virtualization_support without lapic_passthrough (v3)',
+  'nvmx/nested-incomplete': 'Service VM nested_virtualization_support=y with two or more recipe steps missing: one finding listing them (v3)',
   'nvmx/vuart-unknown-vm': 'vuart_connections endpoint naming a VM that does not exist (v3)',
 } as const;
 
@@ -120,7 +121,8 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
           { title: `Remove GUEST_FLAG_NVMX_ENABLED from ${vm.label}`, edits: [others.length ? deleteElementEdit(new EditBuilder(f.text, f.family).style, g) : setValueEdit(f.text, g, '0')], isPreferred: true },
         ]);
       }
-      if (!nvmxY) {
+      // On another VM the flag is invalid in itself (flag-not-service-vm): nothing more on it.
+      if (!nvmxY && vm === svm) {
         const fixes = f.features ? [out.fix('Set hv.FEATURES.NVMX_ENABLED to y', (b) => b.ensure(f.features!, 'NVMX_ENABLED', 'y', 'nvmx'))] : [];
         out.add('nvmx/flag-needs-nvmx-enabled', 'error', valueRange(f.text, g), `GUEST_FLAG_NVMX_ENABLED needs hv.FEATURES.NVMX_ENABLED=y (it is ${valueOf(f.nvmxEnabledEl) || 'missing'}) (${RECIPE.step1})`, fixes, f.nvmxEnabledEl ? [{ ...valueRange(f.text, f.nvmxEnabledEl), message: 'NVMX_ENABLED is set here' }] : undefined);
       }
@@ -227,11 +229,25 @@ function rulesV3(out: Out, f: ScenarioFacts): void {
     ]);
   }
   if (!nested || !nestedEl) return;
+  const cv = child(svm.el, 'console_vuart');
+  const missing: { what: string; cite: string; apply?: (b: EditBuilder) => void }[] = [];
+  if (!serviceLapicPt(f)) missing.push({ what: 'lapic_passthrough=y', cite: RECIPE.constraints, apply: (b) => b.ensure(svm.el, 'lapic_passthrough', 'y', 'lapic') });
+  if (f.schedulerValue !== 'SCHED_NOOP') missing.push({ what: `SCHEDULER SCHED_NOOP (it is ${f.schedulerValue})`, cite: RECIPE.constraints, apply: f.features ? (b) => b.ensure(f.features!, 'SCHEDULER', 'SCHED_NOOP', 'scheduler', 'SCHEDULER') : undefined });
+  if (valueOf(cv) !== 'PCI') missing.push({ what: `console_vuart PCI (it is ${valueOf(cv) || 'None (default)'})`, cite: RECIPE.step2, apply: (b) => b.ensure(svm.el, 'console_vuart', 'PCI', 'console', 'console_vuart') });
+  // One switch flipped, several recipe steps missing: one finding that lists them, one fix.
+  if (missing.length >= 2) {
+    out.add('nvmx/nested-incomplete', 'error', valueRange(f.text, nestedEl), `Nested virtualization on the Service VM is only half set up: it also needs ${list(missing.map((m) => `${m.what} (${m.cite})`))}`, [
+      out.fix('Complete the recipe on the Service VM and the scheduler (remembering the old values)', (b) => {
+        for (const m of missing) m.apply?.(b);
+      }),
+      { title: 'Set nested_virtualization_support to n', edits: [setValueEdit(f.text, nestedEl, 'n')] },
+    ]);
+    return;
+  }
   if (!serviceLapicPt(f)) {
     out.add('nvmx/nested-needs-lapic', 'error', valueRange(f.text, nestedEl), `Nested virtualization on the Service VM needs lapic_passthrough=y: Local APIC passthrough must be enabled for L1 guests (${RECIPE.constraints})`, [out.fix('Set lapic_passthrough to y', (b) => b.ensure(svm.el, 'lapic_passthrough', 'y', 'lapic'))]);
   }
   schedRule(out, f, 'Nested virtualization on the Service VM', RECIPE.constraints);
-  const cv = child(svm.el, 'console_vuart');
   if (valueOf(cv) !== 'PCI') {
     out.add('nvmx/console-vuart-pci', 'error', cv ? valueRange(f.text, cv) : valueRange(f.text, nestedEl), `With nested virtualization the Service VM runs with LAPIC passthrough and its legacy vUART interrupt does not work: set console_vuart to PCI (it is ${valueOf(cv) || 'None (default)'}) (${RECIPE.step2})`, [out.fix('Set console_vuart to PCI (remembering the old value)', (b) => b.ensure(svm.el, 'console_vuart', 'PCI', 'console', 'console_vuart'))]);
   }

@@ -29,6 +29,11 @@ export const SAME: Same[] = [
   { ours: 'nvmx/lapic-needs-nested', acrn: (a) => a.source === 'datacheck' && /LAPIC passthrough unless/i.test(a.message), where: 'element' },
   // v2 config.xsd: "Per VM GUEST_FLAG_NVMX_ENABLED can be set only if CONFIG_NVMX_ENABLED is set."
   { ours: 'nvmx/flag-needs-nvmx-enabled', acrn: (a) => a.source === 'assert' && /GUEST_FLAG_NVMX_ENABLED can be set only if/.test(a.message), where: 'document' },
+  // v2 VMtypes.xsd: "If the GUEST_FLAG_NVMX_ENABLED is set, GUEST_FLAG_LAPIC_PASSTHROUGH must be set as well."
+  { ours: 'nvmx/flag-needs-lapic-passthrough', acrn: (a) => a.source === 'assert' && /GUEST_FLAG_NVMX_ENABLED is set, GUEST_FLAG_LAPIC_PASSTHROUGH/.test(a.message), where: 'element' },
+  // The flag on another VM: the VM's own asserts on it, and the feature assert, follow from it.
+  { ours: 'nvmx/flag-not-service-vm', acrn: (a) => a.source === 'assert' && /GUEST_FLAG_NVMX_ENABLED is set, GUEST_FLAG_LAPIC_PASSTHROUGH/.test(a.message), where: 'element' },
+  { ours: 'nvmx/flag-not-service-vm', acrn: (a) => a.source === 'assert' && /GUEST_FLAG_NVMX_ENABLED can be set only if/.test(a.message), where: 'document' },
   // v2 config.xsd FEATURES: not (NVMX_ENABLED = 'y' and not (SCHEDULER = 'SCHED_NOOP'))
   { ours: 'nvmx/sched-noop', acrn: (a) => a.source === 'assert' && /NVMX_ENABLED.*SCHED_NOOP/.test(a.message), where: 'document' },
   // v3 cpu_assignment.xsd: an RTVM's / own_pcpu VM's pCPU shared with another VM.

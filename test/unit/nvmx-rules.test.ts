@@ -144,6 +144,7 @@ const CASES: Case[] = [
   { code: 'nvmx/nested-only-service-vm', base: V3_OK, bad: (s) => s.replace('<name>PRE</name>', '<name>PRE</name>\n    <nested_virtualization_support>y</nested_virtualization_support>'), at: 'y', cite: /Service OS VM configuration\)/ },
   { code: 'nvmx/lapic-needs-nested', base: V3_OK, bad: (s) => s.replace('<nested_virtualization_support>y', '<nested_virtualization_support>n'), at: 'y', cite: /Restrictions and Constraints/ },
   { code: 'nvmx/nested-needs-lapic', base: V3_OK, bad: (s) => s.replace('<lapic_passthrough>y', '<lapic_passthrough>n'), at: 'y', cite: /Restrictions and Constraints/ },
+  { code: 'nvmx/nested-incomplete', base: V3_OK, bad: (s) => s.replace('<lapic_passthrough>y', '<lapic_passthrough>n').replace('SCHED_NOOP', 'SCHED_BVT'), at: 'y', cite: /Restrictions and Constraints/ },
   { code: 'nvmx/vuart-unknown-vm', base: V3_OK, bad: (s) => s.replace('<vm_name>PRE</vm_name>', '<vm_name>GONE</vm_name>'), at: 'GONE', cite: /step 3/ },
 ];
 
