@@ -7,7 +7,7 @@ import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
 import { DEFAULT_MAX_FILE_MB } from '../files.js';
 import type { XmlDocument } from '../xml/model.js';
-import { parseXml } from '../xml/parser.js';
+import { MAX_DEPTH, parseXml } from '../xml/parser.js';
 import { LineIndex } from '../xml/positions.js';
 import type { Dialect } from './dialect.js';
 import { detectDialect, looksLikeAcrn } from './dialect.js';
@@ -70,6 +70,10 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
   if (text.includes('\uFFFD')) {
     const i = text.indexOf('\uFFFD');
     findings.push({ severity: 'warning', source: 'xml', code: 'xml/replacement-char', start: i, end: i + 1, message: 'The file holds U+FFFD replacement characters: it was probably not valid UTF-8 when it was read. ACRN\'s tools read scenario files as UTF-8.' });
+  }
+  if (doc.tooDeep) {
+    // An error, not a warning: the file is no ACRN file as it stands; the rest is still checked.
+    findings.push({ severity: 'error', source: 'xml', code: 'xml/too-deep', start: doc.tooDeep.start, end: doc.tooDeep.end, message: `Elements nest ${doc.tooDeep.depth} levels deep here: acrn-nest checks up to ${MAX_DEPTH} levels (ACRN scenario and board files nest under 10), so what is deeper is left out of the checks.` });
   }
   if (!dialect) {
     if (doc.root) findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect-unknown', start: doc.root.nameStart, end: doc.root.nameEnd, message: '<acrn-config> holds neither hv/vm (scenario) nor board sections: the ACRN dialect could not be detected' });
