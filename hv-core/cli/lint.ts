@@ -29,7 +29,7 @@ function rootStartTag(text: string): XmlDocument {
 }
 
 /** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
-async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number }): Promise<CachedLint> {
+async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number }): Promise<CachedLint> {
   // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
   const { analyzeText } = await import('../scenario/analyze.js');
   const a = analyzeText(text, { ...opts, uri: file });
@@ -53,6 +53,7 @@ export const lintCommand: CliRun = {
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'max-file-mb': { type: 'string' },
+        'budget-ms': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
       },
@@ -67,6 +68,8 @@ export const lintCommand: CliRun = {
     let board: XmlDocument | undefined;
     const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;
+    const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : undefined;
+    if (budgetMs !== undefined && !(budgetMs >= 0)) throw new UsageError(`--budget-ms must be a number of milliseconds, not '${values['budget-ms']}'`);
     const cache = values['no-cache'] ? undefined : new LintCache(values['cache-dir'] ? path.resolve(io.cwd, values['cache-dir']) : defaultCacheDir(io.env));
 
     let errors = 0;
@@ -94,13 +97,14 @@ export const lintCommand: CliRun = {
           // The tree and board the analysis will use, found the same way it finds them.
           const tree = findAcrnTree(acrnTree, file);
           const boardPath = boardFile ? boardFile.path : findBoardFile({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
-          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null } };
+          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs: budgetMs ?? null } };
           key = lintKey(inputs);
           result = cache.get(inputs, key);
         }
         if (!result) {
-          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB });
-          if (cache && inputs) cache.put(inputs, key, result);
+          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs });
+          // A result cut short by the time budget is not the file's answer: never cached.
+          if (cache && inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(inputs, key, result);
         }
         findings.push(...result.findings);
         dialectLabel = result.dialect;

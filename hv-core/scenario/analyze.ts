@@ -26,6 +26,12 @@ export interface AnalyzeOptions {
   acrnTree?: string;
   /** Display name for messages. */
   uri?: string;
+  /**
+   * Time budget (ms) for ACRN's assertions and datachecks, counted from the start of the
+   * analysis (schema/checker.ts DEFAULT_BUDGET_MS when unset); checks not started in time are
+   * named in one `schema/budget` warning.
+   */
+  budgetMs?: number;
 }
 
 export interface AnalysisContext {
@@ -34,6 +40,8 @@ export interface AnalysisContext {
   dialect: Dialect;
   lines: LineIndex;
   options: AnalyzeOptions;
+  /** performance.now() when the analysis started (budgets count from here). */
+  started?: number;
 }
 
 export type Checker = (ctx: AnalysisContext) => Finding[];
@@ -52,6 +60,7 @@ export interface Analysis {
 }
 
 export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
+  const started = performance.now();
   if (!looksLikeAcrn(text)) return { dialect: undefined, doc: undefined, findings: [], skipped: 'not an ACRN file (root element is not <acrn-config>)' };
   const maxMB = options.maxFileMB ?? DEFAULT_MAX_FILE_MB;
   if (text.length > maxMB * 1024 * 1024) {
@@ -87,7 +96,7 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
     findings.push({ severity: 'info', source: 'acrn-nest', code: 'checks-paused', start: fatal.start, end: fatal.end, message: 'Schema and nested-virtualization checks resume once the file is well-formed (ACRN\'s tools cannot read it either).' });
     return { dialect, doc, findings: sortFindings(findings) };
   }
-  const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options };
+  const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options, started };
   for (const { name, check } of CHECKERS) {
     try {
       findings.push(...check(ctx));

@@ -1,11 +1,15 @@
 /**
  * Limits that hold for any file: parse cost linear in the number of attributes (a ratio, not a
  * time), a depth limit reported as an error with the rest still checked, a DOCTYPE with an
- * internal subset still an ACRN file.
+ * internal subset still an ACRN file, a time budget for the datachecks that says what it skipped.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { analyzeText } from '../../hv-core/scenario/analyze';
+import { clearDatacheckCache } from '../../hv-core/schema/asserts';
+import { acrnTree, hasAcrnData } from './helpers';
 import { looksLikeAcrn } from '../../hv-core/scenario/dialect';
 import { MAX_DEPTH, parseXml } from '../../hv-core/xml/parser';
 
@@ -76,4 +80,27 @@ test('a DOCTYPE with an internal subset (">" in a literal, a comment) is still a
   assert.ok(a.findings.some((f) => f.code === 'schema/enum'));
   assert.ok(!looksLikeAcrn('<!DOCTYPE html [ <!ENTITY e "x"> ]><html/>'));
   assert.ok(!looksLikeAcrn('<!DOCTYPE acrn-config [ <!ENTITY e "x">'), 'an unterminated DOCTYPE is not an ACRN file');
+});
+
+test('datacheck time budget: when it is used up, one warning names every skipped check; cached outcomes still count', { skip: !hasAcrnData() && 'needs ../shared/acrn-data' }, () => {
+  const tree = acrnTree('v3.3');
+  const dir = path.join(tree, 'misc', 'config_tools', 'data', 'nuc11tnbi5');
+  const board = parseXml(readFileSync(path.join(dir, 'nuc11tnbi5.xml'), 'utf8'));
+  const text = readFileSync(path.join(dir, 'shared_launch_6user_vm.xml'), 'utf8');
+  clearDatacheckCache();
+  const none = analyzeText(text, { acrnTree: tree, board, budgetMs: 0 });
+  const budget = none.findings.filter((f) => f.code === 'schema/budget');
+  assert.equal(budget.length, 1);
+  assert.equal(budget[0]!.severity, 'warning');
+  const skipped = (budget[0]!.data as { skipped: string[] }).skipped;
+  assert.ok(skipped.length > 20, `most checks skipped (${skipped.length})`);
+  assert.match(budget[0]!.message, /time budget of 0 ms/);
+  assert.ok(skipped.every((id) => budget[0]!.message.includes(id) || skipped.indexOf(id) >= 12));
+  // With the default budget the same file is checked in full, and then its outcomes are cached:
+  // a zero budget now skips nothing.
+  const full = analyzeText(text, { acrnTree: tree, board });
+  assert.ok(!full.findings.some((f) => f.code === 'schema/budget'));
+  const again = analyzeText(text, { acrnTree: tree, board, budgetMs: 0 });
+  assert.ok(!again.findings.some((f) => f.code === 'schema/budget'), 'cached outcomes cost nothing and are used');
+  assert.deepEqual(again.findings.map((f) => f.code), full.findings.map((f) => f.code));
 });
