@@ -89,19 +89,35 @@ export function wrapBareOperands(expr: string): string {
 
 const EXPR_CACHE = new Map<string, string>();
 /**
- * Name steps after `//` from the root (`//NAME`, `/acrn-config//NAME`), the context (`.//NAME`) or a
- * variable (`$vm//NAME`), outside string literals and not followed by a positional predicate, become
- * `acrn:descendants-named(/ | . | $vm, 'NAME')`, answered from an index (functions.ts): the same
- * nodes in the same order, without a walk of the tree per evaluation.
+ * Name steps after `//` become `acrn:descendants-named(FROM, 'NAME')`, answered from an index
+ * (functions.ts): the same nodes in the same order, without a walk of the tree per evaluation.
+ * FROM is the root (`//NAME`, `/acrn-config//NAME`), or a simple path before the `//`: the context
+ * (`.`), a variable (`$vm`), a relative or absolute chain of name steps (`processors`, `$root/hv`,
+ * `/acrn-config/hv`), or an earlier rewrite (`vm//cpu_affinity//pcpu_id`). Only outside string
+ * literals, and never before a positional predicate (`//x[1]` is per parent, not per document).
  */
-const DESCENDANT_STEP = /(^|[\s(,[=<>!+*|])(\/acrn-config|\.|\$[A-Za-z_][\w.-]*)?\/\/([A-Za-z_][\w.-]*)(?![\w.(:-])(?!\s*\[\s*(?:\d|last\s*\(|position\s*\())/g;
+const NAME = '[A-Za-z_][\\w.-]*';
+const FROM = `(?:\\$${NAME}|\\.|${NAME}|/acrn-config|acrn:descendants-named\\([^()]*\\))(?:/${NAME})*`;
+const DESCENDANT_STEP = new RegExp(`(^|[\\s(,[=<>!+*|])(${FROM})?//(${NAME})(?![\\w.(:-])(?!\\s*\\[\\s*(?:\\d|last\\s*\\(|position\\s*\\())`, 'g');
+/** Keywords that may stand before `//` but are no path. */
+const NOT_A_STEP = new Set(['return', 'satisfies', 'then', 'else', 'in', 'and', 'or', 'div', 'mod', 'to', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'is', 'union', 'intersect', 'except']);
+
 export function indexDescendants(expr: string): string {
   let out = '';
   let i = 0;
   while (i < expr.length) {
     const q = expr.slice(i).search(/["']/);
     const end = q < 0 ? expr.length : i + q;
-    out += expr.slice(i, end).replace(DESCENDANT_STEP, (_m, pre: string, from: string | undefined, name: string) => `${pre}acrn:descendants-named(${!from || from === '/acrn-config' ? '/' : from}, '${name}')`);
+    let part = expr.slice(i, end);
+    for (let n = 0; n < 8; n++) {
+      const next = part.replace(DESCENDANT_STEP, (m, pre: string, from: string | undefined, name: string) => {
+        if (from && NOT_A_STEP.has(from)) return m;
+        return `${pre}acrn:descendants-named(${!from || from === '/acrn-config' ? '/' : from}, '${name}')`;
+      });
+      if (next === part) break;
+      part = next;
+    }
+    out += part;
     if (q < 0) break;
     const close = expr.indexOf(expr[end]!, end + 1);
     const stop = close < 0 ? expr.length : close + 1;

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeText } from '../../hv-core/scenario/analyze';
-import { clearDatacheckCache } from '../../hv-core/schema/asserts';
+import * as slimdom from 'slimdom';
+import { evaluateXPath } from 'fontoxpath';
+import { clearDatacheckCache, indexDescendants } from '../../hv-core/schema/asserts';
+import { ACRN_FN_NS, registerAcrnFunctions, withDescendantIndex } from '../../hv-core/schema/functions';
 import { acrnTree, hasAcrnData } from './helpers';
 import { looksLikeAcrn } from '../../hv-core/scenario/dialect';
 import { MAX_DEPTH, parseXml } from '../../hv-core/xml/parser';
@@ -103,4 +106,34 @@ test('datacheck time budget: when it is used up, one warning names every skipped
   const again = analyzeText(text, { acrnTree: tree, board, budgetMs: 0 });
   assert.ok(!again.findings.some((f) => f.code === 'schema/budget'), 'cached outcomes cost nothing and are used');
   assert.deepEqual(again.findings.map((f) => f.code), full.findings.map((f) => f.code));
+});
+
+test('the descendant index rewrite: which steps it takes, and the same nodes in the same order as fontoxpath alone', () => {
+  assert.equal(indexDescendants("every $cpu in vm//cpu_affinity//pcpu_id satisfies count(processors//thread[cpu_id = $cpu]) = 1"), "every $cpu in acrn:descendants-named(acrn:descendants-named(vm, 'cpu_affinity'), 'pcpu_id') satisfies count(acrn:descendants-named(processors, 'thread')[cpu_id = $cpu]) = 1");
+  assert.equal(indexDescendants("$root/hv//vuart_connection[type='pci']"), "acrn:descendants-named($root/hv, 'vuart_connection')[type='pci']");
+  // Positional predicates, string literals, axes and keywords are left alone.
+  assert.equal(indexDescendants("count(//x[1]) + count(//x[last()]) + 'a//b' + ancestor::vm//c"), "count(//x[1]) + count(//x[last()]) + 'a//b' + ancestor::vm//c");
+  assert.equal(indexDescendants('for $v in //vm return //name'), "for $v in acrn:descendants-named(/, 'vm') return acrn:descendants-named(/, 'name')");
+  registerAcrnFunctions();
+  const doc = slimdom.parseXmlDocument('<acrn-config><hv><x><y>1</y></x><y>2</y></hv><vm id="0"><cpu_affinity><pcpu><pcpu_id>1</pcpu_id></pcpu></cpu_affinity><y>3</y></vm><vm id="1"><y>4</y><cpu_affinity><pcpu_id>2</pcpu_id></cpu_affinity></vm><processors><die><thread><cpu_id>1</cpu_id></thread><thread><cpu_id>2</cpu_id></thread></die></processors></acrn-config>');
+  const root = doc.documentElement!;
+  const opts = { namespaceResolver: (p: string): string | null => (p === 'acrn' ? ACRN_FN_NS : null), language: evaluateXPath.XPATH_3_1_LANGUAGE };
+  const texts = (e: string, ctx: unknown, vars: Record<string, unknown> = {}): string[] => (evaluateXPath(e, ctx, null, vars, evaluateXPath.ALL_RESULTS_TYPE, opts) as { textContent: string }[]).map((n) => n.textContent);
+  const vm1 = evaluateXPath('/acrn-config/vm[2]', root, null, {}, evaluateXPath.FIRST_NODE_TYPE);
+  for (const [e, ctx, vars] of [
+    ['//y', root, {}],
+    ['/acrn-config//y', root, {}],
+    ['.//y', root, {}],
+    ['vm//pcpu_id', root, {}],
+    ['processors//thread[cpu_id = 2]/cpu_id', root, {}],
+    ['$vm//y', root, { vm: vm1 }],
+    ['/acrn-config/hv//y', root, {}],
+    ['(//vm)[1]//y', root, {}],
+  ] as [string, unknown, Record<string, unknown>][]) {
+    const plain = texts(e, ctx, vars);
+    const indexed = withDescendantIndex(doc, () => texts(indexDescendants(e), ctx, vars));
+    const walked = texts(indexDescendants(e), ctx, vars); // no index: the function walks
+    assert.deepEqual(indexed, plain, e);
+    assert.deepEqual(walked, plain, e);
+  }
 });
