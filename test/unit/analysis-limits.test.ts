@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeText } from '../../hv-core/scenario/analyze';
+// @ts-expect-error -- TS1479: slimdom's types are ESM-only, but its package exports a CJS build (as in hv-core/schema/asserts.ts).
 import * as slimdom from 'slimdom';
 import { evaluateXPath } from 'fontoxpath';
 import { clearDatacheckCache, indexDescendants } from '../../hv-core/schema/asserts';
