@@ -61,6 +61,11 @@ export interface Plan {
   /** What could not be done (the plan is still applicable; the rules will say what remains). */
   problems: string[];
   sharing: SharingVm[];
+  /**
+   * Post-launched VMs that stay although they use Service VM pCPUs, and why (enable only): under
+   * SCHED_NOOP ACRN's launch script offlines those pCPUs from the Service VM before the VM starts.
+   */
+  kept: string[];
   /** The Service VM's pCPUs after the plan (when known). */
   servicePcpus: number[] | undefined;
   /** The text after the edits. */
@@ -304,6 +309,20 @@ export function findSharing(f: ScenarioFacts, svc: number[] | undefined): Sharin
   return out;
 }
 
+/** The VMs enabling keeps on Service VM pCPUs (not its BSP), with the reason, for the plan. */
+export function keptOnServicePcpus(f: ScenarioFacts, svc: number[] | undefined, sharing: SharingVm[]): string[] {
+  if (!svc?.length) return [];
+  const svcSet = new Set(svc);
+  const out: string[] = [];
+  for (const vm of f.vms) {
+    if (vm.kind !== 'post' && vm.kind !== 'unknown') continue;
+    if (sharing.some((s) => s.id === vm.id)) continue;
+    const on = [...new Set(vm.pcpus.map((p) => p.id))].filter((c) => svcSet.has(c));
+    if (on.length) out.push(`keep ${vm.label} (${vm.typeValue}) on pCPU ${list(on)}, also the Service VM's: with SCHED_NOOP ACRN's launch script offlines them from the Service VM before ${vm.label} starts, and they are not its BSP (pCPU ${serviceBsp(svc)}) (${RECIPE.step3})`);
+  }
+  return out;
+}
+
 /** The Service VM's pCPUs as enabling will set them (debug + serial console: no pCPU0). */
 export function targetServicePcpus(f: ScenarioFacts): { pcpus: number[] | undefined; explicitNeeded: boolean; problem?: string } {
   // v3: ACRN's schema slicer allows no cpu_affinity on the Service VM (it takes every pCPU not
@@ -388,7 +407,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   const b = new EditBuilder(text, f.family);
   const problems: string[] = [];
   const svm = f.service;
-  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], servicePcpus: undefined, result: text });
+  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], kept: [], servicePcpus: undefined, result: text });
   if (!svm) {
     problems.push(`no Service VM in this scenario: ACRN supports nested virtualization only on the Service VM (${RECIPE.serviceOnly})`);
     return empty();
@@ -404,6 +423,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   const svc = target.pcpus;
   const sharing = findSharing(f, svc);
   for (const s of sharing) s.choice = options.choices?.[s.id] ?? options.defaultChoice ?? 'keep';
+  const kept = keptOnServicePcpus(f, svc, sharing);
   applySharingChoices(f, b, sharing, svc, problems);
 
   // Step 1: system level features.
@@ -466,7 +486,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   }
 
   const edits = b.finish();
-  return { action: 'enable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing, servicePcpus: svc, result: applyEdits(text, edits) };
+  return { action: 'enable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing, kept, servicePcpus: svc, result: applyEdits(text, edits) };
 }
 
 function enableFlagsV2(f: ScenarioFacts, svm: VmInfo, b: EditBuilder): void {
@@ -635,7 +655,7 @@ export function planDisable(text: string, options: PlanOptions = {}): Plan {
     }
   }
   const edits = b.finish();
-  return { action: 'disable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing: [], servicePcpus: servicePcpus(f), result: applyEdits(text, edits) };
+  return { action: 'disable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing: [], kept: [], servicePcpus: servicePcpus(f), result: applyEdits(text, edits) };
 }
 
 // ---------------------------------------------------------------------------------------------
