@@ -4,7 +4,7 @@ import { DEFAULT_MAX_FILE_MB, loadFile } from '../files.js';
 import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
 import { LineIndex } from '../xml/positions.js';
-import { formatFindingText, toJsonFinding } from './format.js';
+import { formatAcrnNotes, formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { parseXml } from '../xml/parser.js';
@@ -118,6 +118,7 @@ export const lintCommand: CliRun = {
         for (const f of findings) {
           if (values.quiet && (f.severity === 'info' || f.severity === 'hint')) continue;
           io.out(formatFindingText(arg, lines, f));
+          for (const n of formatAcrnNotes(arg, lines, f)) io.out(n);
         }
       }
     }
