@@ -23,7 +23,7 @@ import { loadFile } from '../files.js';
 import type { XmlDocument, XmlElement } from '../xml/model.js';
 import { elementChildren, textOf } from '../xml/model.js';
 import { parseXml } from '../xml/parser.js';
-import { ACRN_FN_NS, prefixAcrnFunctions, registerAcrnFunctions, withDescendantIndex } from './functions.js';
+import { ACRN_FN_NS, DOM_FACADE, prefixAcrnFunctions, registerAcrnFunctions, withDescendantIndex } from './functions.js';
 import type { Assertion, ElementDecl, SchemaModel, TypeDef, VmKind } from './model.js';
 import { childDeclarations, effective, hasWildcard } from './query.js';
 import { findBoardFile, uriToPath } from './tree.js';
@@ -469,12 +469,12 @@ function parseQuantified(expr: string): Quantified | undefined {
 }
 
 function evalAll(expr: string, context: DNode, vars: Vars): unknown[] {
-  const r = evaluateXPath(prepare(expr), context, null, vars, evaluateXPath.ALL_RESULTS_TYPE, XPATH_OPTS) as unknown;
+  const r = evaluateXPath(prepare(expr), context, DOM_FACADE as never, vars, evaluateXPath.ALL_RESULTS_TYPE, XPATH_OPTS) as unknown;
   return Array.isArray(r) ? r : [r];
 }
 
 function evalBool(expr: string, context: DNode, vars: Vars): boolean {
-  return evaluateXPathToBoolean(prepare(expr), context, null, vars, XPATH_OPTS);
+  return evaluateXPathToBoolean(prepare(expr), context, DOM_FACADE as never, vars, XPATH_OPTS);
 }
 
 /**

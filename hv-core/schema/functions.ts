@@ -316,14 +316,67 @@ function descendantsNamed(nodes: DomLike[], name: string): DomLike[] {
   return uniq;
 }
 
+/**
+ * fontoxpath's DOM access during a run: child steps by name (`processors`, `vm`, `hv` under the
+ * root, which holds every VM and the board's sections) are answered from a per-node index of
+ * children by name, built on first use in the run, instead of scanning every child each time.
+ * fontoxpath passes a `name-X` bucket for a name test and filters what it gets itself, so
+ * returning only the children named X is allowed (IDomFacade); everything else is the DOM's own.
+ */
+interface FacadeNode extends DomLike {
+  parentNode: FacadeNode | null;
+  firstChild: FacadeNode | null;
+  lastChild: FacadeNode | null;
+  nextSibling: FacadeNode | null;
+  previousSibling: FacadeNode | null;
+  attributes?: ArrayLike<{ name: string; value: string }>;
+  getAttribute?(name: string): string | null;
+  data?: string;
+  value?: string;
+}
+
+let childIndex: WeakMap<DomLike, Map<string, DomLike[]>> | undefined;
+
+export const DOM_FACADE = {
+  getAllAttributes: (node: FacadeNode): unknown[] => (Array.isArray(node.attributes) ? node.attributes : Array.from(node.attributes ?? [])),
+  getAttribute: (node: FacadeNode, name: string): string | null => node.getAttribute?.(name) ?? null,
+  getChildNodes: (node: FacadeNode, bucket?: string | null): unknown[] => {
+    if (childIndex && bucket && bucket.startsWith('name-') && node.childNodes.length > 8) {
+      let byName = childIndex.get(node);
+      if (!byName) {
+        byName = new Map();
+        for (let i = 0; i < node.childNodes.length; i++) {
+          const c = node.childNodes[i]!;
+          if (c.nodeType !== 1) continue;
+          const l = byName.get(c.nodeName);
+          if (l) l.push(c);
+          else byName.set(c.nodeName, [c]);
+        }
+        childIndex.set(node, byName);
+      }
+      return byName.get(bucket.slice(5)) ?? [];
+    }
+    return Array.isArray(node.childNodes) ? node.childNodes : Array.from(node.childNodes);
+  },
+  getData: (node: FacadeNode): string => (node.nodeType === 2 ? (node.value ?? '') : (node.data ?? '')),
+  getFirstChild: (node: FacadeNode): unknown => node.firstChild,
+  getLastChild: (node: FacadeNode): unknown => node.lastChild,
+  getNextSibling: (node: FacadeNode): unknown => node.nextSibling,
+  getParentNode: (node: FacadeNode): unknown => (node.nodeType === 2 ? ((node as unknown as { ownerElement: unknown }).ownerElement ?? null) : node.parentNode),
+  getPreviousSibling: (node: FacadeNode): unknown => node.previousSibling,
+};
+
 /** Runs fn with the descendant index of `doc` (the document node of the tree being checked). */
 export function withDescendantIndex<T>(doc: unknown, fn: () => T): T {
   const saved = activeIndex;
+  const savedChildren = childIndex;
   activeIndex = doc ? buildIndex(doc as DomLike) : undefined;
+  childIndex = doc ? new WeakMap() : undefined;
   try {
     return fn();
   } finally {
     activeIndex = saved;
+    childIndex = savedChildren;
   }
 }
 
