@@ -32,6 +32,12 @@ export interface AnalyzeOptions {
    * named in one `schema/budget` warning.
    */
   budgetMs?: number;
+  /**
+   * Polled between ACRN's assertions: true once the result is no longer wanted (the language
+   * server's worker: a newer version of the document arrived). The rest is skipped, as when the
+   * budget runs out; the caller discards the result.
+   */
+  cancelled?: () => boolean;
 }
 
 export interface AnalysisContext {

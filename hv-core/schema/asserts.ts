@@ -748,6 +748,7 @@ function cacheable(a: Assertion): boolean {
 export interface CheckBudget {
   deadline: number;
   skipped: Assertion[];
+  cancelled?: () => boolean;
 }
 let budget: CheckBudget | undefined;
 export function withCheckBudget<T>(b: CheckBudget | undefined, fn: () => T): T {
@@ -776,7 +777,7 @@ function runCachedIndexed(items: { a: Assertion; context: DElement }[], root: DE
   const fps = new Map<Assertion, string>();
   for (const { a, context } of items) {
     if (!cacheable(a)) {
-      if (budget && performance.now() > budget.deadline) {
+      if (budget && (performance.now() > budget.deadline || budget.cancelled?.())) {
         budget.skipped.push(a);
         continue;
       }
@@ -801,7 +802,7 @@ function runCachedIndexed(items: { a: Assertion; context: DElement }[], root: DE
       }
       continue;
     }
-    if (budget && performance.now() > budget.deadline) {
+    if (budget && (performance.now() > budget.deadline || budget.cancelled?.())) {
       budget.skipped.push(a);
       continue;
     }

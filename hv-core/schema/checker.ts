@@ -55,7 +55,7 @@ function checkSchemaUnguarded(ctx: AnalysisContext, opts: SchemaCheckOptions): F
   findings.push(...structure.findings);
   if (opts.structureOnly) return findings;
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-  const b: CheckBudget = { deadline: (ctx.started ?? performance.now()) + budgetMs, skipped: [] };
+  const b: CheckBudget = { deadline: (ctx.started ?? performance.now()) + budgetMs, skipped: [], cancelled: options.cancelled };
   withCheckBudget(b, () => {
     findings.push(...evaluateAsserts(ctx, model, structure.assertTargets));
     findings.push(...evaluateDatachecks(ctx, model, choice.tree));
