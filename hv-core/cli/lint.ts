@@ -42,6 +42,9 @@ async function analyze(text: string, file: string, opts: { board?: XmlDocument; 
   return { dialect: a.dialect?.label, findings };
 }
 
+/** lint's time budget for ACRN's checks per file (ms), unless --budget-ms says otherwise. */
+export const LINT_BUDGET_MS = 30_000;
+
 export const lintCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -68,7 +71,8 @@ export const lintCommand: CliRun = {
     let board: XmlDocument | undefined;
     const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;
-    const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : undefined;
+    // A batch tool gets a longer budget than the editor (schema/checker.ts DEFAULT_BUDGET_MS).
+    const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : LINT_BUDGET_MS;
     if (budgetMs !== undefined && !(budgetMs >= 0)) throw new UsageError(`--budget-ms must be a number of milliseconds, not '${values['budget-ms']}'`);
     const cache = values['no-cache'] ? undefined : new LintCache(values['cache-dir'] ? path.resolve(io.cwd, values['cache-dir']) : defaultCacheDir(io.env));
 
@@ -97,7 +101,7 @@ export const lintCommand: CliRun = {
           // The tree and board the analysis will use, found the same way it finds them.
           const tree = findAcrnTree(acrnTree, file);
           const boardPath = boardFile ? boardFile.path : findBoardFile({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
-          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs: budgetMs ?? null } };
+          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs } };
           key = lintKey(inputs);
           result = cache.get(inputs, key);
         }
