@@ -29,12 +29,17 @@ export function startServer(connection: Connection): void {
   let supportsConfiguration = false;
   // acrnNest.boardFile reaches every checker as options.board (parsed once, cached by path + mtime);
   // without it the checkers find the board from the scenario (board= in the tree, siblings).
-  const cache = new AnalysisCache(() => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }));
+  // The full analysis (ACRN's assertions and datachecks) runs in a worker thread, off this loop.
+  const cache = new AnalysisCache(
+    () => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }),
+    () => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, boardFile: settings.boardFile || undefined }),
+    (msg, e) => log(msg, e),
+  );
   const timers = new Map<string, NodeJS.Timeout>();
 
-  const log = (msg: string, e?: unknown): void => {
+  function log(msg: string, e?: unknown): void {
     connection.console.error(`${msg}${e instanceof Error ? `: ${e.stack ?? e.message}` : e !== undefined ? `: ${String(e)}` : ''}`);
-  };
+  }
 
   /** Runs a handler; an exception is logged and answered with the fallback, never a crash. */
   const guard = <T>(what: string, fallback: T, fn: () => T): T => {
@@ -79,13 +84,19 @@ export function startServer(connection: Connection): void {
   function validate(uri: string): void {
     const doc = documents.get(uri);
     if (!doc) return;
-    guard('validation', undefined, () => {
-      const st = cache.get(doc);
-      const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
-      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
-      const i = info(uri);
-      if (i) void connection.sendNotification(DocumentInfoNotification.type, i);
-    });
+    cache.full(doc).then(
+      (st) =>
+        guard('validation', undefined, () => {
+          // Superseded by a newer version (its own validation publishes) or closed meanwhile.
+          const cur = documents.get(uri);
+          if (!st || !cur || cur.version !== st.version) return;
+          const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
+          void connection.sendDiagnostics({ uri, version: st.version, diagnostics });
+          const i = info(uri);
+          if (i) void connection.sendNotification(DocumentInfoNotification.type, i);
+        }),
+      (e: unknown) => log('acrn-nest: validation failed', e),
+    );
   }
 
   function schedule(uri: string, delay = DIAGNOSTIC_DELAY_MS): void {
@@ -142,6 +153,8 @@ export function startServer(connection: Connection): void {
   });
 
   for (const f of FEATURES as ServerFeature[]) f.register(ctx);
+  connection.onShutdown(() => cache.dispose());
+  connection.onExit(() => cache.dispose());
 
   documents.listen(connection);
   connection.listen();

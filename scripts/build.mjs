@@ -78,6 +78,8 @@ const cliNode = { ...node, supported: { 'dynamic-import': false } };
 const targets = [
   { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
   { ...node, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
+  // The server's analysis worker thread (language-server/documents.ts starts dist/analysis-worker.js).
+  { ...node, entryPoints: { 'analysis-worker': 'language-server/analysis-worker.ts' }, outdir: 'dist' },
   { ...cliNode, plugins: [...node.plugins, cliParts], entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...cliNode,

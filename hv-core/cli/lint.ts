@@ -4,7 +4,7 @@ import { DEFAULT_MAX_FILE_MB, loadFile } from '../files.js';
 import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
 import { LineIndex } from '../xml/positions.js';
-import { formatFindingText, toJsonFinding } from './format.js';
+import { formatAcrnNotes, formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { parseXml } from '../xml/parser.js';
@@ -30,7 +30,7 @@ function rootStartTag(text: string): XmlDocument {
 }
 
 /** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
-async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number }): Promise<CachedLint> {
+async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number }): Promise<CachedLint> {
   // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
   const { analyzeText } = await import('../scenario/analyze.js');
   const a = analyzeText(text, { ...opts, uri: file });
@@ -43,6 +43,9 @@ async function analyze(text: string, file: string, opts: { board?: XmlDocument; 
   return { dialect: a.dialect?.label, findings };
 }
 
+/** lint's time budget for ACRN's checks per file (ms), unless --budget-ms says otherwise. */
+export const LINT_BUDGET_MS = 30_000;
+
 export const lintCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -54,6 +57,7 @@ export const lintCommand: CliRun = {
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'max-file-mb': { type: 'string' },
+        'budget-ms': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
       },
@@ -68,6 +72,9 @@ export const lintCommand: CliRun = {
     let board: XmlDocument | undefined;
     const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;
+    // A batch tool gets a longer budget than the editor (schema/checker.ts DEFAULT_BUDGET_MS).
+    const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : LINT_BUDGET_MS;
+    if (budgetMs !== undefined && !(budgetMs >= 0)) throw new UsageError(`--budget-ms must be a number of milliseconds, not '${values['budget-ms']}'`);
     const cache = values['no-cache'] ? undefined : new LintCache(values['cache-dir'] ? path.resolve(io.cwd, values['cache-dir']) : defaultCacheDir(io.env));
 
     let errors = 0;
@@ -95,13 +102,14 @@ export const lintCommand: CliRun = {
           // The tree and board the analysis will use, found the same way it finds them.
           const tree = findAcrnTree(acrnTree, file);
           const boardPath = boardFile ? boardFile.path : boardFor({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
-          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null } };
+          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs } };
           key = lintKey(inputs);
           result = cache.get(inputs, key);
         }
         if (!result) {
-          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB });
-          if (cache && inputs) cache.put(inputs, key, result);
+          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs });
+          // A result cut short by the time budget is not the file's answer: never cached.
+          if (cache && inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(inputs, key, result);
         }
         findings.push(...result.findings);
         dialectLabel = result.dialect;
@@ -115,6 +123,7 @@ export const lintCommand: CliRun = {
         for (const f of findings) {
           if (values.quiet && (f.severity === 'info' || f.severity === 'hint')) continue;
           io.out(formatFindingText(arg, lines, f));
+          for (const n of formatAcrnNotes(arg, lines, f)) io.out(n);
         }
       }
     }

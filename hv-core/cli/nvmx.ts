@@ -113,9 +113,10 @@ export const nvmxCommand: CliRun = {
       const choice: SharingChoice = values['remove-sharing-vms'] ? 'remove' : values['repin-sharing-vms'] ? 'repin' : 'keep';
       const plan: Plan = action === 'enable' ? planEnable(text, { board, defaultChoice: choice }) : planDisable(text, { board });
       if (json) {
-        io.out(JSON.stringify({ file: arg, board: boardPath ?? null, action, dialect: plan.dialect, changes: plan.changes, problems: plan.problems, sharing: plan.sharing.map(({ conflicts: _c, ...s }) => s), diff: createTwoFilesPatch(arg, arg, text, plan.result), written: !values['dry-run'] && plan.edits.length > 0 }, null, 2));
+        io.out(JSON.stringify({ file: arg, board: boardPath ?? null, action, dialect: plan.dialect, changes: plan.changes, kept: plan.kept, problems: plan.problems, sharing: plan.sharing.map(({ conflicts: _c, ...s }) => s), diff: createTwoFilesPatch(arg, arg, text, plan.result), written: !values['dry-run'] && plan.edits.length > 0 }, null, 2));
       } else {
         for (const c of plan.changes) io.out(`- ${c}`);
+        for (const k of plan.kept) io.out(`= ${k}`);
         for (const p of plan.problems) io.err(`${arg}: warning: ${p}`);
         if (action === 'enable' && choice === 'keep' && plan.sharing.length) io.err(`${arg}: note: pass --remove-sharing-vms or --repin-sharing-vms to resolve the CPU sharing`);
       }

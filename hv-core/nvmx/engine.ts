@@ -46,7 +46,7 @@ export interface SharingVm {
   start: number;
   end: number;
   /** Per shared pCPU: the pcpu_id elements of this VM naming it, and the VM it collides with. */
-  conflicts: { pcpu: number; els: XmlElement[]; other: VmInfo }[];
+  conflicts: { pcpu: number; els: XmlElement[]; other: VmInfo; reason: ShareReason }[];
   choice: SharingChoice;
   /** For 'repin': the pCPUs it gets (empty when no free pCPU exists). */
   repinTo?: number[];
@@ -70,6 +70,11 @@ export interface Plan {
   /** What could not be done (the plan is still applicable; the rules will say what remains). */
   problems: string[];
   sharing: SharingVm[];
+  /**
+   * Post-launched VMs that stay although they use Service VM pCPUs, and why (enable only): under
+   * SCHED_NOOP ACRN's launch script offlines those pCPUs from the Service VM before the VM starts.
+   */
+  kept: string[];
   /** The Service VM's pCPUs after the plan (when known). */
   servicePcpus: number[] | undefined;
   /** The text after the edits. */
@@ -255,23 +260,74 @@ function pcpuUnits(family: Family, aff: XmlElement): { unit: XmlElement; idEl: X
 }
 
 /**
- * The VMs that would share pCPUs once SCHED_NOOP is on: every VM (other than the Service VM)
- * whose pCPUs meet the Service VM's, a pre-launched VM's, or those of an earlier VM kept.
+ * Why a pCPU of a VM is a conflict under SCHED_NOOP (see docs/analysis.md, "pCPU sharing"):
+ * - `pre`: a pre-launched VM owns it (its vCPUs are never offlined);
+ * - `post`: an earlier post-launched VM has it: both run at once and SCHED_NOOP
+ *   (hypervisor/common/sched_noop.c) runs only the first vCPU woken on a pCPU, never a second;
+ * - `service-bsp`: the Service VM's BSP (vCPU 0) runs there (its lowest pCPU,
+ *   `get_configured_bsp_pcpu_id()` = ffs64(cpu_affinity) in hypervisor/arch/x86/guest/vm.c), and
+ *   the BSP is never offlined (`hcall_service_vm_offline_cpu`: "should not offline BSP";
+ *   launch_script_template.sh: "processor 0 can't be offline");
+ * - `service-kata` (v2): a KATA_VM on any Service VM pCPU: Kata VMs are started by the Kata
+ *   runtime, not by ACRN's generated launch script, which is what offlines the Service VM's vCPUs
+ *   before a post-launched VM starts (v2.6 launch_config/com.py, `off_line_cpus()` under
+ *   SCHED_NOOP); the recipe names KATA_VM for this reason.
+ * A post-launched VM on a Service VM pCPU other than its BSP is NOT a conflict: under SCHED_NOOP
+ * the launch script offlines those vCPUs of the Service VM before acrn-dm creates the VM
+ * (v3.3 launch_script_template.sh `add_cpus()`: RTVM, SCHED_NOOP or own_pcpu; v2.6 com.py:410:
+ * SCHED_NOOP or POST_RT_VM), and the hypervisor creates the VM assuming exactly that
+ * (vm.c: "vcpus used by Service VM has been offlined by DM before User VM re-use it").
+ */
+export type ShareReason = 'pre' | 'post' | 'service-bsp' | 'service-kata';
+
+/** The Service VM's BSP pCPU: the lowest of its pCPUs (undefined when they are unknown). */
+export function serviceBsp(svc: number[] | undefined): number | undefined {
+  return svc?.length ? Math.min(...svc) : undefined;
+}
+
+/**
+ * The VMs that would conflict on pCPUs once SCHED_NOOP is on (reasons above): every VM other
+ * than the Service VM and pre-launched VMs with at least one conflicting pCPU. A VM with a
+ * conflict does not claim its pCPUs (it is to be removed or re-pinned).
  */
 export function findSharing(f: ScenarioFacts, svc: number[] | undefined): SharingVm[] {
-  const owner = new Map<number, VmInfo>();
-  if (f.service) for (const c of svc ?? []) owner.set(c, f.service);
-  for (const vm of f.vms) if (vm.kind === 'pre') for (const p of vm.pcpus) if (!owner.has(p.id)) owner.set(p.id, vm);
+  const svcSet = new Set(svc ?? []);
+  const bsp = serviceBsp(svc);
+  const pre = new Map<number, VmInfo>();
+  for (const vm of f.vms) if (vm.kind === 'pre') for (const p of vm.pcpus) if (!pre.has(p.id)) pre.set(p.id, vm);
+  const post = new Map<number, VmInfo>();
   const out: SharingVm[] = [];
   for (const vm of f.vms) {
     if (vm.kind === 'service' || vm.kind === 'pre') continue;
     const mine = effectivePcpus(f, vm);
-    const shared = mine.filter((c) => owner.has(c));
-    if (shared.length) {
-      const with_ = [...new Set(shared.map((c) => owner.get(c)!))].map((o) => (o.kind === 'service' ? `the Service VM (${o.label})` : o.label));
-      const conflicts = shared.map((c) => ({ pcpu: c, els: vm.pcpus.filter((p) => p.id === c).map((p) => p.el), other: owner.get(c)! }));
+    const conflicts: SharingVm['conflicts'] = [];
+    for (const c of mine) {
+      const els = vm.pcpus.filter((p) => p.id === c).map((p) => p.el);
+      const p = pre.get(c);
+      if (p) conflicts.push({ pcpu: c, els, other: p, reason: 'pre' });
+      else if (post.has(c)) conflicts.push({ pcpu: c, els, other: post.get(c)!, reason: 'post' });
+      else if (f.service && svcSet.has(c) && c === bsp) conflicts.push({ pcpu: c, els, other: f.service, reason: 'service-bsp' });
+      else if (f.service && svcSet.has(c) && f.family === 'v2' && vm.typeValue === 'KATA_VM') conflicts.push({ pcpu: c, els, other: f.service, reason: 'service-kata' });
+    }
+    if (conflicts.length) {
+      const shared = conflicts.map((c) => c.pcpu);
+      const with_ = [...new Set(conflicts.map((c) => c.other))].map((o) => (o.kind === 'service' ? `the Service VM (${o.label})` : o.label));
       out.push({ id: vm.id, name: vm.name, label: vm.label, type: vm.typeValue, pcpus: mine, shared, sharesWith: with_, namedByRecipe: vm.typeValue === 'POST_STD_VM' || vm.typeValue === 'KATA_VM', start: vm.el.start, end: vm.el.startTagEnd, conflicts, choice: 'keep' });
-    } else for (const c of mine) owner.set(c, vm);
+    } else for (const c of mine) post.set(c, vm);
+  }
+  return out;
+}
+
+/** The VMs enabling keeps on Service VM pCPUs (not its BSP), with the reason, for the plan. */
+export function keptOnServicePcpus(f: ScenarioFacts, svc: number[] | undefined, sharing: SharingVm[]): string[] {
+  if (!svc?.length) return [];
+  const svcSet = new Set(svc);
+  const out: string[] = [];
+  for (const vm of f.vms) {
+    if (vm.kind !== 'post' && vm.kind !== 'unknown') continue;
+    if (sharing.some((s) => s.id === vm.id)) continue;
+    const on = [...new Set(vm.pcpus.map((p) => p.id))].filter((c) => svcSet.has(c));
+    if (on.length) out.push(`keep ${vm.label} (${vm.typeValue}) on pCPU ${list(on)}, also the Service VM's: with SCHED_NOOP ACRN's launch script offlines them from the Service VM before ${vm.label} starts, and they are not its BSP (pCPU ${serviceBsp(svc)}) (${RECIPE.step3})`);
   }
   return out;
 }
@@ -311,8 +367,12 @@ export function applySharingChoices(f: ScenarioFacts, b: EditBuilder, sharing: S
   }
   removeReferences(f, b, removedIds, removedNames);
 
-  // Re-pin: free pCPUs are the board's minus every pCPU still in use.
-  const used = new Set<number>(svc ?? []);
+  // Re-pin: free pCPUs are the board's minus every pCPU a kept VM uses and the Service VM's BSP;
+  // pCPUs outside the Service VM first, then its other pCPUs (offlined from it before the VM
+  // starts; not for a v2 KATA_VM, which no launch script starts).
+  const bsp = serviceBsp(svc);
+  const svcSet = new Set(svc ?? []);
+  const used = new Set<number>(bsp === undefined ? [] : [bsp]);
   for (const vm of f.vms) {
     if (vm.kind === 'service' || removedIds.has(vm.id)) continue;
     if (sharing.some((s) => s.id === vm.id && s.choice === 'repin')) continue;
@@ -322,14 +382,16 @@ export function applySharingChoices(f: ScenarioFacts, b: EditBuilder, sharing: S
     if (s.choice !== 'repin') continue;
     const vm = f.vms.find((v) => v.id === s.id)!;
     const rt = /RT/.test(vm.typeValue) || valueOf(child(vm.el, 'vm_type')) === 'RTVM';
-    const free = sameCoreType(f, (f.boardPcpus ?? []).filter((c) => !used.has(c) && !(rt && c === 0)));
+    const kata = f.family === 'v2' && vm.typeValue === 'KATA_VM';
+    const open = (f.boardPcpus ?? []).filter((c) => !used.has(c) && !(rt && c === 0) && !(kata && svcSet.has(c)));
+    const free = sameCoreType(f, [...open.filter((c) => !svcSet.has(c)), ...open.filter((c) => svcSet.has(c))]);
     if (!f.boardPcpus) {
       problems.push(`cannot re-pin ${vm.label}: no board file is known (--board)`);
       s.repinTo = [];
       continue;
     }
     if (!free.length) {
-      problems.push(f.family === 'v3' ? `cannot re-pin ${vm.label}: in v3 the Service VM takes every pCPU not used by a pre-launched VM, so none is free (remove it instead)` : `cannot re-pin ${vm.label}: no free pCPU is left on the board (remove it instead)`);
+      problems.push(`cannot re-pin ${vm.label}: no free pCPU is left on the board (remove it instead)`);
       s.repinTo = [];
       continue;
     }
@@ -354,7 +416,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   const b = new EditBuilder(text, f.family);
   const problems: string[] = [];
   const svm = f.service;
-  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], servicePcpus: undefined, result: text });
+  const empty = (): Plan => ({ action: 'enable', dialect: dialect.label, family: f.family, edits: [], changes: [], problems, sharing: [], kept: [], servicePcpus: undefined, result: text });
   if (!svm) {
     problems.push(`no Service VM in this scenario: ACRN supports nested virtualization only on the Service VM (${RECIPE.serviceOnly})`);
     return empty();
@@ -370,6 +432,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   const svc = target.pcpus;
   const sharing = findSharing(f, svc);
   for (const s of sharing) s.choice = options.choices?.[s.id] ?? options.defaultChoice ?? 'keep';
+  const kept = keptOnServicePcpus(f, svc, sharing);
   applySharingChoices(f, b, sharing, svc, problems);
 
   // Step 1: system level features.
@@ -432,7 +495,7 @@ export function planEnable(text: string, options: PlanOptions = {}): Plan {
   }
 
   const edits = b.finish();
-  return { action: 'enable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing, servicePcpus: svc, result: applyEdits(text, edits) };
+  return { action: 'enable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing, kept, servicePcpus: svc, result: applyEdits(text, edits) };
 }
 
 function enableFlagsV2(f: ScenarioFacts, svm: VmInfo, b: EditBuilder): void {
@@ -601,7 +664,7 @@ export function planDisable(text: string, options: PlanOptions = {}): Plan {
     }
   }
   const edits = b.finish();
-  return { action: 'disable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing: [], servicePcpus: servicePcpus(f), result: applyEdits(text, edits) };
+  return { action: 'disable', dialect: dialect.label, family: f.family, edits, changes: b.changes, problems, sharing: [], kept: [], servicePcpus: servicePcpus(f), result: applyEdits(text, edits) };
 }
 
 // ---------------------------------------------------------------------------------------------

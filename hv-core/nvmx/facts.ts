@@ -207,7 +207,9 @@ export function servicePcpus(f: ScenarioFacts): number[] | undefined {
 /** Is nested virtualization switched on in the file (any of its switches)? */
 export function nvmxOn(f: ScenarioFacts): boolean {
   if (f.family === 'v2') return valueOf(f.nvmxEnabledEl) === 'y' || f.vms.some((v) => guestFlags(v).some((g) => valueOf(g) === 'GUEST_FLAG_NVMX_ENABLED'));
-  return f.vms.some((v) => valueOf(child(v.el, 'nested_virtualization_support')) === 'y');
+  // Only the Service VM's switch counts: on another VM it is invalid (ACRN's slicer and
+  // nvmx/nested-only-service-vm say so), and nothing is built on it.
+  return serviceNested(f);
 }
 
 export function guestFlags(vm: VmInfo): XmlElement[] {

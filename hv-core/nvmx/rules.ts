@@ -3,16 +3,24 @@
  * step it comes from, with quick fixes as text edits in `Finding.data.nvmxFixes` (the language
  * server turns them into code actions). Registered in CHECKERS (scenario/analyze.ts).
  *
- * Rules that say the same as an assert of ACRN's own schema (e.g. v2.5 "NVMX_ENABLED needs
- * SCHED_NOOP") are still reported here because they carry the recipe's reason and a fix; they sit
- * on the offending value, where the schema layer reports on the enclosing element.
+ * One mistake, one diagnostic (docs/analysis.md):
+ * - a rule does not build on a fact another rule declares invalid: v2 rules that follow from
+ *   nested virtualization run only when hv.FEATURES.NVMX_ENABLED=y (else the flag's own finding
+ *   says it), rules that follow from LAPIC passthrough only when the Service VM's nested switch is
+ *   on too (else ACRN's assert / `nvmx/lapic-needs-nested` says it), and a v3 VM's
+ *   nested_virtualization_support counts only on the Service VM;
+ * - where ACRN's own assert or datacheck says the same as a rule here (NVMX_ENABLED needs
+ *   SCHED_NOOP, the flag without the feature, LAPIC passthrough without nested), both are
+ *   produced and scenario/dedupe.ts keeps ours, with ACRN's finding as related information;
+ * - `nvmx/pcpu-shared` is one finding per VM, and only under SCHED_NOOP in effect (with nested
+ *   virtualization on and another scheduler, `nvmx/sched-noop` is the one finding).
  */
 import type { Finding, Related, Severity } from '../findings.js';
 import type { AnalysisContext } from '../scenario/context.js';
 import type { XmlElement } from '../xml/model.js';
 import { child, childrenNamed, valueOf, valueSpan } from '../xml/model.js';
 import type { ScenarioFacts, VmInfo } from './facts.js';
-import { collectFacts, guestFlags, list, nvmxOn, sameCoreType, serviceLapicPt, serviceNested, servicePcpus, vuartById } from './facts.js';
+import { collectFacts, guestFlags, list, sameCoreType, serviceLapicPt, serviceNested, servicePcpus, vuartById } from './facts.js';
 import type { SharingVm } from './engine.js';
 import { applySharingChoices, EditBuilder, findSharing, RECIPE, syncClos } from './engine.js';
 import type { TextEdit } from './textEdits.js';
@@ -41,11 +49,12 @@ export const NVMX_CODES = {
   'nvmx/legacy-vuart-base': "LAPIC passthrough Service VM whose legacy_vuart 0 base is not INVALID_COM_BASE (v2)",
   'nvmx/invalid-legacy-pio': "INVALID_LEGACY_PIO (the recipe's prose) is valid in no schema: INVALID_COM_BASE (v2)",
   'nvmx/console-vuart-pci': "LAPIC passthrough / nested Service VM whose console vUART is not PCI",
-  'nvmx/pcpu-shared': 'with SCHED_NOOP (or nested virtualization) a pCPU in the cpu_affinity of two VMs',
+  'nvmx/pcpu-shared': 'with SCHED_NOOP a VM on pCPUs another VM runs on at the same time (one finding per VM)',
   'nvmx/service-vm-pcpu0': 'debug build with serial console: the Service VM needs an explicit cpu_affinity without pCPU0 (v2)',
   'nvmx/nested-only-service-vm': 'nested_virtualization_support on a VM other than the Service VM (v3)',
   'nvmx/lapic-needs-nested': 'Service VM lapic_passthrough without nested_virtualization_support (v3)',
   'nvmx/nested-needs-lapic': 'Service VM nested_virtualization_support without lapic_passthrough (v3)',
+  'nvmx/nested-incomplete': 'Service VM nested_virtualization_support=y with two or more recipe steps missing: one finding listing them (v3)',
   'nvmx/vuart-unknown-vm': 'vuart_connections endpoint naming a VM that does not exist (v3)',
 } as const;
 
@@ -84,7 +93,7 @@ export function checkNvmx(ctx: AnalysisContext): Finding[] {
   if (!f) return [];
   const out = new Out(f);
   if (f.family === 'v2') rulesV2(out, f);
-  else rulesV3(out, f, !!ctx.options.acrnTree);
+  else rulesV3(out, f);
   sharingRule(out, f);
   return out.findings;
 }
@@ -99,8 +108,9 @@ function schedRule(out: Out, f: ScenarioFacts, why: string, cite: string): void 
 function rulesV2(out: Out, f: ScenarioFacts): void {
   const svm = f.service;
   const nvmxY = valueOf(f.nvmxEnabledEl) === 'y';
+  // Without NVMX_ENABLED=y the flag is itself the finding (flag-needs-nvmx-enabled); nothing that
+  // follows from nested virtualization is checked on top of it.
   if (nvmxY) schedRule(out, f, 'hv.FEATURES.NVMX_ENABLED=y', RECIPE.step1);
-  else if (serviceNested(f)) schedRule(out, f, 'GUEST_FLAG_NVMX_ENABLED on the Service VM', RECIPE.step1);
 
   for (const vm of f.vms) {
     for (const g of guestFlags(vm)) {
@@ -111,7 +121,8 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
           { title: `Remove GUEST_FLAG_NVMX_ENABLED from ${vm.label}`, edits: [others.length ? deleteElementEdit(new EditBuilder(f.text, f.family).style, g) : setValueEdit(f.text, g, '0')], isPreferred: true },
         ]);
       }
-      if (!nvmxY) {
+      // On another VM the flag is invalid in itself (flag-not-service-vm): nothing more on it.
+      if (!nvmxY && vm === svm) {
         const fixes = f.features ? [out.fix('Set hv.FEATURES.NVMX_ENABLED to y', (b) => b.ensure(f.features!, 'NVMX_ENABLED', 'y', 'nvmx'))] : [];
         out.add('nvmx/flag-needs-nvmx-enabled', 'error', valueRange(f.text, g), `GUEST_FLAG_NVMX_ENABLED needs hv.FEATURES.NVMX_ENABLED=y (it is ${valueOf(f.nvmxEnabledEl) || 'missing'}) (${RECIPE.step1})`, fixes, f.nvmxEnabledEl ? [{ ...valueRange(f.text, f.nvmxEnabledEl), message: 'NVMX_ENABLED is set here' }] : undefined);
       }
@@ -120,7 +131,7 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
   if (!svm) return;
   const gfs = child(svm.el, 'guest_flags');
   const nvmxFlag = guestFlags(svm).find((g) => valueOf(g) === 'GUEST_FLAG_NVMX_ENABLED');
-  if (nvmxFlag && !serviceLapicPt(f) && gfs) {
+  if (nvmxFlag && nvmxY && !serviceLapicPt(f) && gfs) {
     const fix = out.fix('Add GUEST_FLAG_LAPIC_PASSTHROUGH to the Service VM', (b) => {
       const flags = guestFlags(svm);
       const ph = flags.find((g) => ['', '0', '0UL'].includes(valueOf(g)));
@@ -129,7 +140,9 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
     });
     out.add('nvmx/flag-needs-lapic-passthrough', 'error', valueRange(f.text, nvmxFlag), `Nested virtualization on the Service VM needs GUEST_FLAG_LAPIC_PASSTHROUGH too: Local APIC passthrough must be enabled for L1 guests (${RECIPE.step2}; ${RECIPE.constraints})`, [fix]);
   }
-  const lapic = serviceLapicPt(f);
+  // LAPIC passthrough without NVMX on the Service VM is ACRN's own error (config.xsd assert):
+  // the vUART and pCPU0 rules follow only from a valid LAPIC passthrough Service VM.
+  const lapic = serviceLapicPt(f) && !!nvmxFlag && nvmxY;
   const legacy0 = vuartById(svm, 'legacy_vuart', '0');
   for (const vm of f.vms) {
     for (const lv of childrenNamed(vm.el, 'legacy_vuart')) {
@@ -157,7 +170,7 @@ function rulesV2(out: Out, f: ScenarioFacts): void {
     }
   }
   // Debug build with a serial console: keep pCPU0 (the hypervisor console) away from the Service VM.
-  if ((lapic || serviceNested(f)) && f.debug && f.serialConsole) {
+  if (lapic && f.debug && f.serialConsole) {
     const has0 = svm.pcpus.find((p) => p.id === 0);
     if (!svm.pcpus.length || has0) {
       const proposal = proposeServicePcpus(f);
@@ -195,7 +208,7 @@ function proposeServicePcpus(f: ScenarioFacts): number[] {
   return free.length ? free : sameCoreType(f, f.boardPcpus.filter((c) => c !== 0 && !pre.has(c)));
 }
 
-function rulesV3(out: Out, f: ScenarioFacts, acrnTreeKnown: boolean): void {
+function rulesV3(out: Out, f: ScenarioFacts): void {
   const svm = f.service;
   for (const vm of f.vms) {
     const n = child(vm.el, 'nested_virtualization_support');
@@ -207,55 +220,82 @@ function rulesV3(out: Out, f: ScenarioFacts, acrnTreeKnown: boolean): void {
   const nested = serviceNested(f);
   const lapicEl = child(svm.el, 'lapic_passthrough');
   const nestedEl = child(svm.el, 'nested_virtualization_support');
-  // ACRN's own datacheck (rdt_support.xsd) says the same on the same element; when an ACRN tree
-  // is configured the schema layer evaluates it, so stay silent there (no duplicate noise).
-  if (serviceLapicPt(f) && !nested && lapicEl && !acrnTreeKnown) {
+  // ACRN's own datacheck (rdt_support.xsd) says the same on the same element: scenario/dedupe.ts
+  // keeps this one (the recipe's reason and the fix) with ACRN's as related information.
+  if (serviceLapicPt(f) && !nested && lapicEl) {
     out.add('nvmx/lapic-needs-nested', 'error', valueRange(f.text, lapicEl), `LAPIC passthrough on the Service VM needs nested_virtualization_support=y: ACRN allows it only for nested virtualization (${RECIPE.constraints})`, [
       out.fix('Enable nested_virtualization_support on the Service VM', (b) => b.ensure(svm.el, 'nested_virtualization_support', 'y', 'nested')),
       { title: 'Set lapic_passthrough to n', edits: [setValueEdit(f.text, lapicEl, 'n')] },
     ]);
   }
   if (!nested || !nestedEl) return;
+  const cv = child(svm.el, 'console_vuart');
+  const missing: { what: string; cite: string; apply?: (b: EditBuilder) => void }[] = [];
+  if (!serviceLapicPt(f)) missing.push({ what: 'lapic_passthrough=y', cite: RECIPE.constraints, apply: (b) => b.ensure(svm.el, 'lapic_passthrough', 'y', 'lapic') });
+  if (f.schedulerValue !== 'SCHED_NOOP') missing.push({ what: `SCHEDULER SCHED_NOOP (it is ${f.schedulerValue})`, cite: RECIPE.constraints, apply: f.features ? (b) => b.ensure(f.features!, 'SCHEDULER', 'SCHED_NOOP', 'scheduler', 'SCHEDULER') : undefined });
+  if (valueOf(cv) !== 'PCI') missing.push({ what: `console_vuart PCI (it is ${valueOf(cv) || 'None (default)'})`, cite: RECIPE.step2, apply: (b) => b.ensure(svm.el, 'console_vuart', 'PCI', 'console', 'console_vuart') });
+  // One switch flipped, several recipe steps missing: one finding that lists them, one fix.
+  if (missing.length >= 2) {
+    out.add('nvmx/nested-incomplete', 'error', valueRange(f.text, nestedEl), `Nested virtualization on the Service VM is only half set up: it also needs ${list(missing.map((m) => `${m.what} (${m.cite})`))}`, [
+      out.fix('Complete the recipe on the Service VM and the scheduler (remembering the old values)', (b) => {
+        for (const m of missing) m.apply?.(b);
+      }),
+      { title: 'Set nested_virtualization_support to n', edits: [setValueEdit(f.text, nestedEl, 'n')] },
+    ]);
+    return;
+  }
   if (!serviceLapicPt(f)) {
     out.add('nvmx/nested-needs-lapic', 'error', valueRange(f.text, nestedEl), `Nested virtualization on the Service VM needs lapic_passthrough=y: Local APIC passthrough must be enabled for L1 guests (${RECIPE.constraints})`, [out.fix('Set lapic_passthrough to y', (b) => b.ensure(svm.el, 'lapic_passthrough', 'y', 'lapic'))]);
   }
   schedRule(out, f, 'Nested virtualization on the Service VM', RECIPE.constraints);
-  const cv = child(svm.el, 'console_vuart');
   if (valueOf(cv) !== 'PCI') {
     out.add('nvmx/console-vuart-pci', 'error', cv ? valueRange(f.text, cv) : valueRange(f.text, nestedEl), `With nested virtualization the Service VM runs with LAPIC passthrough and its legacy vUART interrupt does not work: set console_vuart to PCI (it is ${valueOf(cv) || 'None (default)'}) (${RECIPE.step2})`, [out.fix('Set console_vuart to PCI (remembering the old value)', (b) => b.ensure(svm.el, 'console_vuart', 'PCI', 'console', 'console_vuart'))]);
   }
 }
 
+/** What a conflict means, per reason (engine.ts ShareReason; ACRN sources in docs/analysis.md). */
+function reasonText(c: SharingVm['conflicts'][number]): string {
+  switch (c.reason) {
+    case 'pre':
+      return `pCPU ${c.pcpu} belongs to the pre-launched ${c.other.label}, whose vCPUs never leave it`;
+    case 'post':
+      return `pCPU ${c.pcpu} is also ${c.other.label}'s, and SCHED_NOOP runs one vCPU per pCPU: when both VMs run, one of them never gets it`;
+    case 'service-bsp':
+      return `pCPU ${c.pcpu} runs the Service VM's BSP (its lowest pCPU), which ACRN never offlines for another VM`;
+    case 'service-kata':
+      return `pCPU ${c.pcpu} is the Service VM's, and a KATA_VM is started by the Kata runtime, not by ACRN's launch script that offlines the Service VM's vCPUs first`;
+  }
+}
+
 function sharingRule(out: Out, f: ScenarioFacts): void {
-  const noop = f.schedulerValue === 'SCHED_NOOP';
-  const on = nvmxOn(f);
   if (f.family === 'v3') vuartRule(out, f);
-  if (!noop && !on) return;
+  // Sharing is an error only with SCHED_NOOP in effect; with nested virtualization on and another
+  // scheduler, nvmx/sched-noop is the finding (and the sharing is checked once it is fixed).
+  if (f.schedulerValue !== 'SCHED_NOOP') return;
   const svc = servicePcpus(f);
-  const sharing = findSharing(f, svc);
-  const why = noop ? 'SCHED_NOOP runs one vCPU per pCPU, so no CPU sharing' : 'nested virtualization needs SCHED_NOOP, so no CPU sharing';
-  for (const s of sharing) {
+  for (const s of findSharing(f, svc)) {
     const vm = f.vms.find((v) => v.id === s.id)!;
+    const els = s.conflicts.flatMap((c) => c.els);
+    const primary = els[0] ? valueRange(f.text, els[0]) : vm.typeEl ? valueRange(f.text, vm.typeEl) : nameRange(vm.el);
+    const related: Related[] = [];
     for (const c of s.conflicts) {
       const other = c.other;
-      // Without SCHED_NOOP (its own finding) only the Service VM's pCPUs matter to the recipe.
-      if (!noop && other.kind !== 'service') continue;
       const otherName = other.kind === 'service' ? `the Service VM (${other.label})` : other.label;
-      const recipeNote = s.namedByRecipe && other.kind === 'service' ? ` The recipe says: delete the ${vm.typeValue} VMs that may share pCPUs with the Service VM, or re-pin them to free pCPUs.` : '';
       const otherEl = other.pcpus.find((p) => p.id === c.pcpu)?.el;
-      const related: Related[] = [{ ...(otherEl ? valueRange(f.text, otherEl) : other.typeEl ? valueRange(f.text, other.typeEl) : nameRange(other.el)), message: otherEl ? `${otherName} also has pCPU ${c.pcpu}` : `${otherName} runs on pCPU ${c.pcpu} (it takes every pCPU not used by a pre-launched VM)` }];
-      const fixes: NvmxFix[] = [
-        out.fix(`Remove ${vm.label} (and what refers to it)`, (b) => applySharingChoices(f, b, [{ ...s, choice: 'remove' } satisfies SharingVm], svc, []), s.namedByRecipe),
-      ];
-      if (f.boardPcpus) {
-        const probe: SharingVm = { ...s, choice: 'repin' };
-        const fx = out.fix(`Re-pin ${vm.label} to free pCPUs`, (b) => applySharingChoices(f, b, [probe], svc, []), false);
-        if (probe.repinTo?.length) fixes.push({ ...fx, title: `Re-pin ${vm.label} to pCPU ${list(probe.repinTo)}` });
-      }
-      for (const el of c.els) {
-        out.add('nvmx/pcpu-shared', 'error', valueRange(f.text, el), `pCPU ${c.pcpu} is in the cpu_affinity of ${vm.label} and of ${otherName}: ${why} (${RECIPE.step3}).${recipeNote}`, fixes, related);
-      }
+      related.push({ ...(otherEl ? valueRange(f.text, otherEl) : other.typeEl ? valueRange(f.text, other.typeEl) : nameRange(other.el)), message: otherEl ? `${otherName} also has pCPU ${c.pcpu}` : `${otherName} runs on pCPU ${c.pcpu} (it takes every pCPU not used by a pre-launched VM)` });
+      for (const el of c.els.slice(c === s.conflicts[0] ? 1 : 0)) related.push({ ...valueRange(f.text, el), message: `${vm.label} names pCPU ${c.pcpu} here too` });
     }
+    const first = s.conflicts[0]!;
+    const firstOther = first.other.kind === 'service' ? `the Service VM (${first.other.label})` : first.other.label;
+    const head = s.conflicts.length === 1 ? `pCPU ${first.pcpu} is in the cpu_affinity of ${vm.label} and of ${firstOther}` : `${vm.label} shares pCPU ${list(s.shared)} with ${list(s.sharesWith)}`;
+    const recipeNote = s.namedByRecipe && s.conflicts.some((c) => c.other.kind === 'service') ? ` The recipe says: delete the ${vm.typeValue} VMs that may share pCPUs with the Service VM, or re-pin them to free pCPUs.` : '';
+    const fixes: NvmxFix[] = [out.fix(`Remove ${vm.label} (and what refers to it)`, (b) => applySharingChoices(f, b, [{ ...s, choice: 'remove' } satisfies SharingVm], svc, []), s.namedByRecipe)];
+    if (f.boardPcpus) {
+      const probe: SharingVm = { ...s, choice: 'repin' };
+      const fx = out.fix(`Re-pin ${vm.label} to free pCPUs`, (b) => applySharingChoices(f, b, [probe], svc, []), false);
+      if (probe.repinTo?.length) fixes.push({ ...fx, title: `Re-pin ${vm.label} to pCPU ${list(probe.repinTo)}` });
+    }
+    out.add('nvmx/pcpu-shared', 'error', primary, `${head}: SCHED_NOOP runs one vCPU per pCPU, so no CPU sharing (${RECIPE.step3}): ${s.conflicts.map(reasonText).join('; ')}.${recipeNote}`, fixes, related);
   }
 }
 

@@ -7,12 +7,13 @@ import type { Finding } from '../findings.js';
 import { sortFindings } from '../findings.js';
 import { DEFAULT_MAX_FILE_MB } from '../files.js';
 import type { XmlDocument } from '../xml/model.js';
-import { parseXml } from '../xml/parser.js';
+import { MAX_DEPTH, parseXml } from '../xml/parser.js';
 import { LineIndex } from '../xml/positions.js';
 import type { Dialect } from './dialect.js';
 import { detectDialect, looksLikeAcrn } from './dialect.js';
 import { checkNvmx } from '../nvmx/rules.js';
 import { checkSchema } from '../schema/checker.js';
+import { dedupeFindings } from './dedupe.js';
 
 export { DEFAULT_MAX_FILE_MB } from '../files.js';
 
@@ -34,6 +35,7 @@ export interface Analysis {
 }
 
 export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
+  const started = performance.now();
   if (!looksLikeAcrn(text)) return { dialect: undefined, doc: undefined, findings: [], skipped: 'not an ACRN file (root element is not <acrn-config>)' };
   const maxMB = options.maxFileMB ?? DEFAULT_MAX_FILE_MB;
   if (text.length > maxMB * 1024 * 1024) {
@@ -53,6 +55,10 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
     const i = text.indexOf('\uFFFD');
     findings.push({ severity: 'warning', source: 'xml', code: 'xml/replacement-char', start: i, end: i + 1, message: 'The file holds U+FFFD replacement characters: it was probably not valid UTF-8 when it was read. ACRN\'s tools read scenario files as UTF-8.' });
   }
+  if (doc.tooDeep) {
+    // An error, not a warning: the file is no ACRN file as it stands; the rest is still checked.
+    findings.push({ severity: 'error', source: 'xml', code: 'xml/too-deep', start: doc.tooDeep.start, end: doc.tooDeep.end, message: `Elements nest ${doc.tooDeep.depth} levels deep here: acrn-nest checks up to ${MAX_DEPTH} levels (ACRN scenario and board files nest under 10), so what is deeper is left out of the checks.` });
+  }
   if (!dialect) {
     if (doc.root) findings.push({ severity: 'info', source: 'acrn-nest', code: 'dialect-unknown', start: doc.root.nameStart, end: doc.root.nameEnd, message: '<acrn-config> holds neither hv/vm (scenario) nor board sections: the ACRN dialect could not be detected' });
     return { dialect, doc, findings: sortFindings(findings) };
@@ -65,7 +71,7 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
     findings.push({ severity: 'info', source: 'acrn-nest', code: 'checks-paused', start: fatal.start, end: fatal.end, message: 'Schema and nested-virtualization checks resume once the file is well-formed (ACRN\'s tools cannot read it either).' });
     return { dialect, doc, findings: sortFindings(findings) };
   }
-  const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options };
+  const ctx: AnalysisContext = { text, doc, dialect, lines: new LineIndex(text), options, started };
   for (const { name, check } of CHECKERS) {
     try {
       findings.push(...check(ctx));
@@ -75,5 +81,6 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
       findings.push({ severity: 'warning', source: 'acrn-nest', code: 'internal-error', start: at.nameStart, end: at.nameEnd, message: `acrn-nest's ${name} check failed on this file: ${e instanceof Error ? e.message : String(e)}. Please report it with the file.` });
     }
   }
-  return { dialect, doc, findings: sortFindings(findings) };
+  // One mistake, one diagnostic: merge what two engines say about one fact (dedupe.ts).
+  return { dialect, doc, findings: sortFindings(dedupeFindings(doc, findings)) };
 }

@@ -17,6 +17,18 @@ export interface AnalyzeOptions {
   acrnTree?: string;
   /** Display name for messages. */
   uri?: string;
+  /**
+   * Time budget (ms) for ACRN's assertions and datachecks, counted from the start of the
+   * analysis (schema/checker.ts DEFAULT_BUDGET_MS when unset); checks not started in time are
+   * named in one `schema/budget` warning.
+   */
+  budgetMs?: number;
+  /**
+   * Polled between ACRN's assertions: true once the result is no longer wanted (the language
+   * server's worker: a newer version of the document arrived). The rest is skipped, as when the
+   * budget runs out; the caller discards the result.
+   */
+  cancelled?: () => boolean;
 }
 
 export interface AnalysisContext {
@@ -25,6 +37,8 @@ export interface AnalysisContext {
   dialect: Dialect;
   lines: LineIndex;
   options: AnalyzeOptions;
+  /** performance.now() when the analysis started (budgets count from here). */
+  started?: number;
 }
 
 export type Checker = (ctx: AnalysisContext) => Finding[];

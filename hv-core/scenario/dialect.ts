@@ -55,14 +55,39 @@ export function looksLikeAcrn(text: string): boolean {
       if (e < 0) return false;
       i = e + 2;
     } else if (text.startsWith('<!DOCTYPE', i)) {
-      const e = text.indexOf('>', i);
+      const e = doctypeEnd(text, i + 9);
       if (e < 0) return false;
-      i = e + 1;
+      i = e;
     } else {
       return /^<acrn-config[\s>/]/.test(text.slice(i, i + 13)) || text.slice(i) === '<acrn-config';
     }
   }
   return false;
+}
+
+/**
+ * Where a DOCTYPE ends (after its '>'), or -1: an internal subset `[...]` may hold '>' in
+ * declarations, quoted literals and comments, so the first '>' is not the end.
+ */
+function doctypeEnd(text: string, i: number): number {
+  let depth = 0;
+  let quote = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (quote) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 91 /* [ */) depth++;
+    else if (c === 93 /* ] */) depth--;
+    else if (depth > 0 && text.startsWith('<!--', i)) {
+      const e = text.indexOf('-->', i + 4);
+      if (e < 0) return -1;
+      i = e + 3;
+      continue;
+    } else if (c === 62 /* > */ && depth <= 0) return i + 1;
+    i++;
+  }
+  return -1;
 }
 
 export function detectDialect(doc: XmlDocument): Dialect | undefined {

@@ -5,7 +5,8 @@
  */
 import type { Finding } from '../findings.js';
 import type { AnalysisContext } from '../scenario/context.js';
-import { evaluateAsserts, evaluateDatachecks } from './asserts.js';
+import type { CheckBudget } from './asserts.js';
+import { evaluateAsserts, evaluateDatachecks, withCheckBudget } from './asserts.js';
 // Registers the bundled v2.6/v3.3 models as schemaFor()'s fallback (no ACRN tree known).
 import './bundled/index.js';
 import { schemaFor } from './index.js';
@@ -13,6 +14,9 @@ import { validateStructure } from './validate.js';
 // The bundled fallback model registers itself: the CLI and the server see the same schema even
 // without an ACRN tree.
 import './bundled/index.js';
+
+/** Time budget for the XPath assertions and datachecks of one analysis (ms). */
+export const DEFAULT_BUDGET_MS = 5000;
 
 export interface SchemaCheckOptions {
   /** Skip the XPath assertions (structure and types only). */
@@ -50,7 +54,23 @@ function checkSchemaUnguarded(ctx: AnalysisContext, opts: SchemaCheckOptions): F
   const structure = validateStructure(ctx.text, doc.root, model);
   findings.push(...structure.findings);
   if (opts.structureOnly) return findings;
-  findings.push(...evaluateAsserts(ctx, model, structure.assertTargets));
-  findings.push(...evaluateDatachecks(ctx, model, choice.tree));
+  const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  const b: CheckBudget = { deadline: (ctx.started ?? performance.now()) + budgetMs, skipped: [], cancelled: options.cancelled };
+  withCheckBudget(b, () => {
+    findings.push(...evaluateAsserts(ctx, model, structure.assertTargets));
+    findings.push(...evaluateDatachecks(ctx, model, choice.tree));
+  });
+  if (b.skipped.length) {
+    const ids = [...new Set(b.skipped.map((a) => a.id))];
+    findings.push({
+      severity: 'warning',
+      source: 'schema',
+      code: 'schema/budget',
+      start: doc.root.nameStart,
+      end: doc.root.nameEnd,
+      message: `${ids.length} of ACRN's assertions and datachecks were not evaluated: the analysis used up its time budget of ${budgetMs} ms (this file is ${Math.ceil(ctx.text.length / 1024)} KB; an official ACRN scenario takes well under a second). Skipped: ${ids.slice(0, 12).join(', ')}${ids.length > 12 ? `, and ${ids.length - 12} more` : ''}. Their errors, if any, are not shown; \`acrn-nest lint --budget-ms N\` or a smaller file checks them.`,
+      data: { skipped: ids },
+    });
+  }
   return findings;
 }

@@ -210,6 +210,176 @@ export function numberOfClosIdNeeded(node: DomNode): number {
   return list.length;
 }
 
+// --- the descendant index ------------------------------------------------------------------------
+//
+// Datachecks say `//endpoint`, `/acrn-config//console_vuart`, `$vm//pcpu_id` or `.//X` inside
+// `every $x in ...` bodies, so each binding re-walked the whole unified tree (the board's thousands
+// of nodes included) or a subtree: cost grew with VMs x tree size. asserts.ts rewrites such name
+// steps to `acrn:descendants-named(/, 'endpoint')` / `acrn:descendants-named($vm, 'pcpu_id')`,
+// answered here from an index built once per evaluation run (withDescendantIndex): the elements of
+// each name in document order with their pre-order numbers, and each element's pre-order interval,
+// so the descendants of a node with a name are a binary search away. Outside a run, or for a node
+// of another tree, the function walks the tree itself (same result, no index).
+
+interface DomLike {
+  nodeType: number;
+  nodeName: string;
+  childNodes: ArrayLike<DomLike>;
+}
+
+interface DescendantIndex {
+  doc: DomLike;
+  pre: Map<DomLike, number>;
+  /** Largest pre-order number inside the element's subtree. */
+  last: Map<DomLike, number>;
+  byName: Map<string, { pre: number[]; nodes: DomLike[] }>;
+}
+
+let activeIndex: DescendantIndex | undefined;
+
+function buildIndex(doc: DomLike): DescendantIndex {
+  const ix: DescendantIndex = { doc, pre: new Map(), last: new Map(), byName: new Map() };
+  let n = 0;
+  // Iterative pre-order walk (no recursion limit); `last` is set when a subtree is left.
+  const stack: { node: DomLike; i: number }[] = [{ node: doc, i: 0 }];
+  ix.pre.set(doc, n++);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const kids = top.node.childNodes;
+    if (top.i >= kids.length) {
+      ix.last.set(top.node, n - 1);
+      stack.pop();
+      continue;
+    }
+    const c = kids[top.i++]!;
+    if (c.nodeType !== 1) continue;
+    const p = n++;
+    ix.pre.set(c, p);
+    const l = ix.byName.get(c.nodeName);
+    if (l) {
+      l.pre.push(p);
+      l.nodes.push(c);
+    } else ix.byName.set(c.nodeName, { pre: [p], nodes: [c] });
+    stack.push({ node: c, i: 0 });
+  }
+  return ix;
+}
+
+function lowerBound(xs: number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (xs[m]! < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** Descendants (not the node itself) named `name`, in document order, by walking. */
+function walkDescendants(node: DomLike, name: string, out: DomLike[]): void {
+  const stack: { node: DomLike; i: number }[] = [{ node, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.node.childNodes.length) {
+      stack.pop();
+      continue;
+    }
+    const c = top.node.childNodes[top.i++]!;
+    if (c.nodeType !== 1) continue;
+    if (c.nodeName === name) out.push(c);
+    stack.push({ node: c, i: 0 });
+  }
+}
+
+function descendantsNamed(nodes: DomLike[], name: string): DomLike[] {
+  const ix = activeIndex;
+  const out: DomLike[] = [];
+  for (const node of nodes) {
+    if (node.nodeType !== 1 && node.nodeType !== 9) continue;
+    const p = ix?.pre.get(node);
+    if (!ix || p === undefined) {
+      walkDescendants(node, name, out);
+      continue;
+    }
+    const l = ix.byName.get(name);
+    if (!l) continue;
+    const from = lowerBound(l.pre, p + 1);
+    const to = lowerBound(l.pre, ix.last.get(node)! + 1);
+    for (let i = from; i < to; i++) out.push(l.nodes[i]!);
+  }
+  if (nodes.length <= 1) return out;
+  // Several context nodes: document order, no duplicates (a path expression's result).
+  const seen = new Set<DomLike>();
+  const uniq = out.filter((x) => !seen.has(x) && !!seen.add(x));
+  if (ix && uniq.every((x) => ix.pre.has(x))) uniq.sort((x, y) => ix.pre.get(x)! - ix.pre.get(y)!);
+  return uniq;
+}
+
+/**
+ * fontoxpath's DOM access during a run: child steps by name (`processors`, `vm`, `hv` under the
+ * root, which holds every VM and the board's sections) are answered from a per-node index of
+ * children by name, built on first use in the run, instead of scanning every child each time.
+ * fontoxpath passes a `name-X` bucket for a name test and filters what it gets itself, so
+ * returning only the children named X is allowed (IDomFacade); everything else is the DOM's own.
+ */
+interface FacadeNode extends DomLike {
+  parentNode: FacadeNode | null;
+  firstChild: FacadeNode | null;
+  lastChild: FacadeNode | null;
+  nextSibling: FacadeNode | null;
+  previousSibling: FacadeNode | null;
+  attributes?: ArrayLike<{ name: string; value: string }>;
+  getAttribute?(name: string): string | null;
+  data?: string;
+  value?: string;
+}
+
+let childIndex: WeakMap<DomLike, Map<string, DomLike[]>> | undefined;
+
+export const DOM_FACADE = {
+  getAllAttributes: (node: FacadeNode): unknown[] => (Array.isArray(node.attributes) ? node.attributes : Array.from(node.attributes ?? [])),
+  getAttribute: (node: FacadeNode, name: string): string | null => node.getAttribute?.(name) ?? null,
+  getChildNodes: (node: FacadeNode, bucket?: string | null): unknown[] => {
+    if (childIndex && bucket && bucket.startsWith('name-') && node.childNodes.length > 8) {
+      let byName = childIndex.get(node);
+      if (!byName) {
+        byName = new Map();
+        for (let i = 0; i < node.childNodes.length; i++) {
+          const c = node.childNodes[i]!;
+          if (c.nodeType !== 1) continue;
+          const l = byName.get(c.nodeName);
+          if (l) l.push(c);
+          else byName.set(c.nodeName, [c]);
+        }
+        childIndex.set(node, byName);
+      }
+      return byName.get(bucket.slice(5)) ?? [];
+    }
+    return Array.isArray(node.childNodes) ? node.childNodes : Array.from(node.childNodes);
+  },
+  getData: (node: FacadeNode): string => (node.nodeType === 2 ? (node.value ?? '') : (node.data ?? '')),
+  getFirstChild: (node: FacadeNode): unknown => node.firstChild,
+  getLastChild: (node: FacadeNode): unknown => node.lastChild,
+  getNextSibling: (node: FacadeNode): unknown => node.nextSibling,
+  getParentNode: (node: FacadeNode): unknown => (node.nodeType === 2 ? ((node as unknown as { ownerElement: unknown }).ownerElement ?? null) : node.parentNode),
+  getPreviousSibling: (node: FacadeNode): unknown => node.previousSibling,
+};
+
+/** Runs fn with the descendant index of `doc` (the document node of the tree being checked). */
+export function withDescendantIndex<T>(doc: unknown, fn: () => T): T {
+  const saved = activeIndex;
+  const savedChildren = childIndex;
+  activeIndex = doc ? buildIndex(doc as DomLike) : undefined;
+  childIndex = doc ? new WeakMap() : undefined;
+  try {
+    return fn();
+  } finally {
+    activeIndex = saved;
+    childIndex = savedChildren;
+  }
+}
+
 let registered = false;
 
 /** Registers the functions with fontoxpath (once per process). */
@@ -240,5 +410,6 @@ export function registerAcrnFunctions(): void {
     }
     return out;
   });
+  registerCustomXPathFunction(name('descendants-named'), ['node()*', 'xs:string'], 'element()*', (_ctx, nodes: DomLike[], n: string) => descendantsNamed(nodes, n));
   registerCustomXPathFunction(name('number-of-clos-id-needed'), ['node()?'], 'xs:integer', (_ctx, n: unknown) => (isNode(n) ? numberOfClosIdNeeded(n) : 0));
 }

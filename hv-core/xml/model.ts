@@ -74,6 +74,12 @@ export interface XmlDocument {
   /** The first top-level element, if any. */
   root: XmlElement | undefined;
   errors: XmlError[];
+  /**
+   * Set when elements nest deeper than MAX_DEPTH (parser.ts): the first element past the limit.
+   * Elements deeper than the limit are parsed (well-formedness) but kept out of the tree, so every
+   * walk over it stays bounded; the analysis reports this as an error and checks the rest.
+   */
+  tooDeep?: { start: number; end: number; depth: number };
 }
 
 /** Child elements of an element (skipping text and comments). */

@@ -62,6 +62,9 @@ export interface ParseOptions {
   maxErrors?: number;
 }
 
+/** Deepest nesting kept in the tree (ACRN scenario and board files nest under 10 levels). */
+export const MAX_DEPTH = 256;
+
 export function parseXml(text: string, options: ParseOptions = {}): XmlDocument {
   return new Parser(text, options.maxErrors ?? MAX_ERRORS).run();
 }
@@ -73,6 +76,7 @@ class Parser {
   private readonly stack: XmlElement[] = [];
   private root: XmlElement | undefined;
   private badCharReported = false;
+  private tooDeep: XmlDocument['tooDeep'];
 
   constructor(
     private readonly s: string,
@@ -105,7 +109,9 @@ class Parser {
       const first = this.firstNonSpace();
       this.error(first, n, 'no-root', n === 0 || first === n ? 'Empty document: an XML file needs a root element' : 'No root element found');
     }
-    return { text: s, children: this.top, root: this.root, errors: this.errors };
+    const doc: XmlDocument = { text: s, children: this.top, root: this.root, errors: this.errors };
+    if (this.tooDeep) doc.tooDeep = this.tooDeep;
+    return doc;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -325,7 +331,10 @@ class Parser {
       if (this.root) this.error(nm.start, nm.end, 'multiple-roots', `Only one root element is allowed; <${nm.name}> follows <${this.root.name}>`);
       else this.root = el;
     }
-    this.add(el);
+    // Past the depth limit the element is read (its tags must still match) but not attached:
+    // consumers that walk the tree recursively never see more than MAX_DEPTH levels.
+    if (this.stack.length < MAX_DEPTH) this.add(el);
+    else if (!this.tooDeep) this.tooDeep = { start: nm.start, end: nm.end, depth: this.stack.length + 1 };
 
     // Attributes until '>' or '/>'.
     let terminated = false;
@@ -367,16 +376,21 @@ class Parser {
     }
   }
 
+  private attrNamesOf: XmlElement | undefined;
+  private attrNames = new Set<string>();
+
   private attribute(el: XmlElement): void {
     const s = this.s;
     const nm = this.readName();
     const a: XmlAttribute = { name: nm.name, nameStart: nm.start, nameEnd: nm.end, start: nm.start, end: nm.end, value: '', valueStart: -1, valueEnd: -1 };
-    for (const other of el.attributes) {
-      if (other.name === a.name) {
-        this.error(nm.start, nm.end, 'duplicate-attr', `Duplicate attribute '${a.name}' on <${el.name}>`);
-        break;
-      }
+    // Duplicate check in O(1) per attribute (a scan of the earlier ones made a tag with many
+    // attributes quadratic): the names of the start tag being read, kept while it is read.
+    if (this.attrNamesOf !== el) {
+      this.attrNamesOf = el;
+      this.attrNames = new Set(el.attributes.map((x) => x.name));
     }
+    if (this.attrNames.has(a.name)) this.error(nm.start, nm.end, 'duplicate-attr', `Duplicate attribute '${a.name}' on <${el.name}>`);
+    else this.attrNames.add(a.name);
     el.attributes.push(a);
     const save = this.pos;
     this.skipSpace();
@@ -405,8 +419,11 @@ class Parser {
     }
     const vs = this.pos + 1;
     let close = s.indexOf(q === Ch.DQuote ? '"' : "'", vs);
-    const lt = s.indexOf('<', vs);
-    if (close < 0 || (lt >= 0 && lt < close)) {
+    // A '<' inside the value means the quote was never closed. Look only inside the value: a
+    // search to the next '<' of the document, once per attribute, made a long tag quadratic.
+    const inValue = close < 0 ? -1 : s.slice(vs, close).indexOf('<');
+    const lt = close < 0 ? s.indexOf('<', vs) : inValue >= 0 ? vs + inValue : -1;
+    if (close < 0 || lt >= 0) {
       // Unterminated: stop at the end of the line or the next '<', whichever comes first.
       const nl = s.indexOf('\n', vs);
       const stops = [lt, nl, s.length].filter((x) => x >= 0);

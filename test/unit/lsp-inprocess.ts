@@ -19,6 +19,8 @@ export interface InProcessServer {
   /** Changes the settings, tells the server, resolves once it has pulled them (workspace/configuration). */
   configure(settings: Record<string, unknown>): Promise<void>;
   request<R>(method: string, params: unknown): Promise<R>;
+  /** Every publishDiagnostics so far, in order: uri, document version, how many diagnostics. */
+  published: { uri: string; version: number | undefined; count: number }[];
   stop(): void;
 }
 
@@ -32,8 +34,10 @@ export async function inProcessServer(initial: Record<string, unknown> = {}, opt
   let settings = { ...initial };
   const waiters: { uri: string; pred: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
   const latest = new Map<string, Diagnostic[]>();
+  const published: { uri: string; version: number | undefined; count: number }[] = [];
   client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     latest.set(p.uri, p.diagnostics);
+    published.push({ uri: p.uri, version: p.version, count: p.diagnostics.length });
     for (const w of [...waiters]) if (w.uri === p.uri && w.pred(p.diagnostics)) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(p.diagnostics);
@@ -86,6 +90,7 @@ export async function inProcessServer(initial: Record<string, unknown> = {}, opt
     request<R>(method: string, params: unknown) {
       return client.sendRequest(method, params) as Promise<R>;
     },
+    published,
     stop() {
       client.dispose();
       serverConn.dispose();

@@ -1,7 +1,7 @@
 /** `acrn-nest nvmx status|enable|disable`: in-process runs on copies of real ACRN files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../hv-core/cli/main';
@@ -73,6 +73,10 @@ test('enable writes in place atomically (mode kept, no temp file left), disable 
 test('enable without a choice keeps the sharing VMs, says how to resolve them, and exits 1', { skip: !hasAcrnData() }, async (t) => {
   const dir = workdir('v3.3', 'qemu', 'shared.xml');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // POST_STD_VM1 on pCPU 0, the Service VM's BSP (on pCPU 1, as shipped, it may stay: the launch
+  // script offlines that pCPU from the Service VM before the VM starts).
+  const file = path.join(dir, 'shared.xml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('<pcpu_id>1</pcpu_id>', '<pcpu_id>0</pcpu_id>'));
   const r = await cli(dir, 'enable', 'shared.xml', '--dry-run');
   assert.equal(r.code, 1);
   assert.match(r.err, /keeps sharing pCPU/);

@@ -137,13 +137,14 @@ const CASES: Case[] = [
   { code: 'nvmx/invalid-legacy-pio', base: V2_OK, bad: (s) => s.replace('<base>INVALID_COM_BASE', '<base>INVALID_LEGACY_PIO'), at: 'INVALID_LEGACY_PIO', cite: /step 2/ },
   { code: 'nvmx/console-vuart-pci', base: V2_OK, bad: (s) => s.replace('PCI_VUART', 'INVALID_PCI_BASE'), at: 'INVALID_PCI_BASE', cite: /step 2/ },
   { code: 'nvmx/console-vuart-pci', base: V3_OK, bad: (s) => s.replace('<console_vuart>PCI', '<console_vuart>COM Port 1'), at: 'COM Port 1', cite: /step 2/ },
-  { code: 'nvmx/pcpu-shared', base: V2_OK, bad: (s) => s.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>2</pcpu_id>'), at: '2', cite: /step 3/ },
-  { code: 'nvmx/pcpu-shared', base: V3_OK, bad: (s) => s.replace('</acrn-config>', '  <vm id="2">\n    <load_order>POST_LAUNCHED_VM</load_order>\n    <name>POST</name>\n    <cpu_affinity><pcpu><pcpu_id>1</pcpu_id></pcpu></cpu_affinity>\n  </vm>\n</acrn-config>'), at: '1', cite: /step 3/ },
+  { code: 'nvmx/pcpu-shared', base: V2_OK, bad: (s) => s.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>1</pcpu_id>'), at: '1', cite: /step 3/ },
+  { code: 'nvmx/pcpu-shared', base: V3_OK, bad: (s) => s.replace('</acrn-config>', '  <vm id="2">\n    <load_order>POST_LAUNCHED_VM</load_order>\n    <name>POST</name>\n    <cpu_affinity><pcpu><pcpu_id>0</pcpu_id></pcpu></cpu_affinity>\n  </vm>\n</acrn-config>'), at: '0', cite: /step 3/ },
   { code: 'nvmx/service-vm-pcpu0', base: V2_OK, bad: (s) => s.replace('<pcpu_id>1</pcpu_id>', '<pcpu_id>0</pcpu_id>'), at: '0', cite: /step 2/, severity: 'warning' },
   { code: 'nvmx/service-vm-pcpu0', base: V2_OK, bad: (s) => s.replace(/ *<cpu_affinity>\n *<pcpu_id>1<\/pcpu_id>\n *<pcpu_id>2<\/pcpu_id>\n *<\/cpu_affinity>\n/, ''), at: 'SOS_VM', cite: /step 2/, severity: 'warning' },
   { code: 'nvmx/nested-only-service-vm', base: V3_OK, bad: (s) => s.replace('<name>PRE</name>', '<name>PRE</name>\n    <nested_virtualization_support>y</nested_virtualization_support>'), at: 'y', cite: /Service OS VM configuration\)/ },
   { code: 'nvmx/lapic-needs-nested', base: V3_OK, bad: (s) => s.replace('<nested_virtualization_support>y', '<nested_virtualization_support>n'), at: 'y', cite: /Restrictions and Constraints/ },
   { code: 'nvmx/nested-needs-lapic', base: V3_OK, bad: (s) => s.replace('<lapic_passthrough>y', '<lapic_passthrough>n'), at: 'y', cite: /Restrictions and Constraints/ },
+  { code: 'nvmx/nested-incomplete', base: V3_OK, bad: (s) => s.replace('<lapic_passthrough>y', '<lapic_passthrough>n').replace('SCHED_NOOP', 'SCHED_BVT'), at: 'y', cite: /Restrictions and Constraints/ },
   { code: 'nvmx/vuart-unknown-vm', base: V3_OK, bad: (s) => s.replace('<vm_name>PRE</vm_name>', '<vm_name>GONE</vm_name>'), at: 'GONE', cite: /step 3/ },
 ];
 
@@ -185,17 +186,19 @@ test('INVALID_LEGACY_PIO gets its own message and the fix INVALID_COM_BASE, also
 });
 
 test('pcpu-shared names both VMs and the pCPU, points at the other VM, and the recipe names POST_STD_VM', () => {
-  const bad = V2_OK.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>2</pcpu_id>');
+  // pCPU 1 is the Service VM's BSP (its lowest pCPU), which ACRN never offlines for another VM.
+  const bad = V2_OK.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>1</pcpu_id>');
   const f = nvmx(bad).find((x) => x.code === 'nvmx/pcpu-shared')!;
-  assert.match(f.message, /pCPU 2 is in the cpu_affinity of VM 1 \(POST_STD_VM\) and of the Service VM \(VM 0 "SOS"\)/);
+  assert.match(f.message, /pCPU 1 is in the cpu_affinity of VM 1 \(POST_STD_VM\) and of the Service VM \(VM 0 "SOS"\)/);
+  assert.match(f.message, /Service VM's BSP/);
   assert.match(f.message, /delete the POST_STD_VM VMs/);
   const rel = f.related![0]!;
-  assert.equal(bad.slice(rel.start, rel.end), '2');
+  assert.equal(bad.slice(rel.start, rel.end), '1');
   assert.ok(rel.start < f.start, 'related points into the Service VM');
   assert.ok(isNvmxData(f.data));
   assert.deepEqual(f.data.nvmxFixes.map((x) => x.title), ['Remove VM 1 (POST_STD_VM) (and what refers to it)', 'Re-pin VM 1 (POST_STD_VM) to pCPU 0']);
   // The Service VM without cpu_affinity (v2) takes every pCPU not used by pre-launched VMs: the board decides.
-  const implicit = V2_OK.replace(/ *<cpu_affinity>\n *<pcpu_id>1<\/pcpu_id>\n *<pcpu_id>2<\/pcpu_id>\n *<\/cpu_affinity>\n/, '');
+  const implicit = V2_OK.replace(/ *<cpu_affinity>\n *<pcpu_id>1<\/pcpu_id>\n *<pcpu_id>2<\/pcpu_id>\n *<\/cpu_affinity>\n/, '').replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>0</pcpu_id>');
   const g = nvmx(implicit).find((x) => x.code === 'nvmx/pcpu-shared')!;
   assert.match(g.related![0]!.message, /every pCPU not used by a pre-launched VM/);
   assert.equal(nvmx(implicit, null).filter((x) => x.code === 'nvmx/pcpu-shared').length, 0, 'without a board the implicit set is unknown: no guess');
@@ -215,13 +218,39 @@ test('service-vm-pcpu0 proposes free pCPUs from the board (CPU_PROCESSOR_INFO / 
   assert.equal(nvmx(release).filter((x) => x.code === 'nvmx/service-vm-pcpu0').length, 0);
 });
 
-test('no duplicate noise: lapic-needs-nested defers to ACRN\'s datacheck when an ACRN tree is known; without SCHED_NOOP only sharing with the Service VM is reported', () => {
+test('no duplicate noise: lapic-needs-nested is reported with an ACRN tree too (dedupe.ts merges ACRN\'s datacheck into it); without SCHED_NOOP no sharing is reported', () => {
   const bad = V3_OK.replace('<nested_virtualization_support>y', '<nested_virtualization_support>n');
   const doc = parseXml(bad);
   const withTree = checkNvmx({ text: bad, doc, dialect: detectDialect(doc)!, lines: new LineIndex(bad), options: { board: BOARD, acrnTree: '/some/acrn' } });
-  assert.equal(withTree.filter((f) => f.code === 'nvmx/lapic-needs-nested').length, 0);
+  assert.equal(withTree.filter((f) => f.code === 'nvmx/lapic-needs-nested').length, 1);
   // NVMX on, scheduler not NOOP: two post-launched VMs sharing pCPU 3 with each other are not the recipe's concern (the scheduler finding is).
   const two = V2_OK.replace('SCHED_NOOP', 'SCHED_BVT').replace('</acrn-config>', '  <vm id="2">\n    <vm_type>POST_STD_VM</vm_type>\n    <cpu_affinity>\n      <pcpu_id>3</pcpu_id>\n    </cpu_affinity>\n  </vm>\n</acrn-config>');
   assert.deepEqual(codes(nvmx(two)), ['nvmx/sched-noop']);
   assert.ok(codes(nvmx(two.replace('SCHED_BVT', 'SCHED_NOOP'))).includes('nvmx/pcpu-shared'));
+});
+
+test('pcpu-shared under SCHED_NOOP: a post-launched VM on Service VM pCPUs other than its BSP is fine (offlined first); one finding per VM', () => {
+  // v2: POST_STD_VM and POST_RT_VM on pCPU 2 (the Service VM's, not its BSP 1): the launch script offlines it.
+  assert.deepEqual(codes(nvmx(V2_OK.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>2</pcpu_id>'))), []);
+  assert.deepEqual(codes(nvmx(V2_OK.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>2</pcpu_id>').replace('POST_STD_VM', 'POST_RT_VM'))), []);
+  // ... but a KATA_VM is started by the Kata runtime, which offlines nothing.
+  const kata = nvmx(V2_OK.replace('<pcpu_id>3</pcpu_id>', '<pcpu_id>2</pcpu_id>').replace('POST_STD_VM', 'KATA_VM'));
+  assert.deepEqual(codes(kata), ['nvmx/pcpu-shared']);
+  assert.match(kata[0]!.message, /Kata runtime/);
+  // v3: the Service VM takes pCPU 0, 1, 2 (PRE has 3); a post-launched RTVM on 1 and 2 is what ACRN means.
+  const post = (pcpus: number[]): string => V3_OK.replace('</acrn-config>', `  <vm id="2">\n    <load_order>POST_LAUNCHED_VM</load_order>\n    <vm_type>RTVM</vm_type>\n    <name>RT</name>\n    <cpu_affinity>${pcpus.map((c) => `<pcpu><pcpu_id>${c}</pcpu_id></pcpu>`).join('')}</cpu_affinity>\n  </vm>\n</acrn-config>`);
+  assert.deepEqual(codes(nvmx(post([1, 2]))), []);
+  // On the Service VM's BSP and the pre-launched VM's pCPU: one finding for the VM, naming both.
+  const fs = nvmx(post([0, 3])).filter((f) => f.code === 'nvmx/pcpu-shared');
+  assert.equal(fs.length, 1);
+  assert.match(fs[0]!.message, /VM 2 "RT" shares pCPU 0 and 3 with the Service VM \(VM 1 "SVM"\) and VM 0 "PRE"/);
+  assert.match(fs[0]!.message, /pre-launched VM 0 "PRE"/);
+  assert.ok(fs[0]!.related!.some((r) => /PRE" also has pCPU 3/.test(r.message)));
+  assert.ok(fs[0]!.related!.some((r) => /Service VM.*runs on pCPU 0/.test(r.message)));
+  assert.ok(fs[0]!.related!.some((r) => /names pCPU 3 here too/.test(r.message)));
+  // Two post-launched VMs on one pCPU run at once: SCHED_NOOP can run only one of them.
+  const two = post([1]).replace('</acrn-config>', '  <vm id="3">\n    <load_order>POST_LAUNCHED_VM</load_order>\n    <name>STD</name>\n    <cpu_affinity><pcpu><pcpu_id>1</pcpu_id></pcpu></cpu_affinity>\n  </vm>\n</acrn-config>');
+  const t = nvmx(two).filter((f) => f.code === 'nvmx/pcpu-shared');
+  assert.equal(t.length, 1);
+  assert.match(t[0]!.message, /pCPU 1 is in the cpu_affinity of VM 3 "STD" and of VM 2 "RT"/);
 });
