@@ -20,9 +20,12 @@
  *  - saved:  GRUB_DEFAULT=saved;
  *  - gsg:    as ACRN's getting-started guide leaves a board: ACRN's own grub-acrn files (from the
  *            ACRN tree's debian/grub) installed as the package installs them, GRUB_DEFAULT as
- *            acrn.cfg sets it. With the Xen stand-in, /boot/acrn.bin is the stand-in, so the
- *            package's default entry boots it (the kernel's config is marked CONFIG_ACRN_HSM=m so
- *            25_linux_acrn lists it: a stand-in measure, Debian's kernel has no HSM driver).
+ *            acrn.cfg sets it. With the Xen stand-in, /boot/acrn.bin is the stand-in and
+ *            25_linux_acrn lists it (the kernel's config is marked CONFIG_ACRN_HSM=m: a stand-in
+ *            measure, Debian's kernel has no HSM driver). Measured with real GRUB: acrn.cfg's
+ *            GRUB_DEFAULT="<OS> with ACRN hypervisor" names no entry (the entries are titled
+ *            "<OS> with ACRN hypervisor, with Linux <v> (ACRN <v>)"), so GRUB boots entry 0, the
+ *            plain kernel; `status` says so.
  *
  * ACRN itself needs VMX, which TCG does not emulate; where the host has none, the success path
  * uses Debian's Xen as a stand-in multiboot2 hypervisor (`--hypervisor xen-standin`), named as
@@ -42,6 +45,7 @@ import { SshConnection } from '../target/connection.js';
 import { resolveTarget } from '../target/resolve.js';
 import type { ResolvedTarget } from '../target/target.js';
 import { shq } from '../target/quote.js';
+import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
 
 export const LAYOUTS = ['ubuntu', 'gsg', 'saved'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -469,9 +473,12 @@ export class BoardVm {
     try {
       const conn = await SshConnection.connect(root, { readyTimeoutMs: 5000, agent: false });
       try {
-        const r = await conn.run(['sh', '-c', 'cat /proc/cmdline; echo; cat /sys/hypervisor/type 2>/dev/null || { test -e /dev/acrn_hsm && echo acrn; } || echo none; grub-editenv - list | grep ^saved_entry= || true; grep "set default=" /boot/grub/grub.cfg | grep -v next_entry | head -1']);
-        const [cmdline = '', hv = '', ...rest] = r.stdout.split('\n').filter((l) => l !== '');
-        return { running: true, state: s, booted: { cmdline, hypervisor: hv === 'xen' ? 'xen (stand-in for ACRN)' : hv, defaultEntry: rest.join('; ') } };
+        const r = await conn.run(['sh', '-c', 'cat /proc/cmdline; cat /sys/hypervisor/type 2>/dev/null || { test -e /dev/acrn_hsm && echo acrn; } || echo none']);
+        const [cmdline = '', hv = ''] = r.stdout.split('\n');
+        const [cfg, env] = await Promise.all([conn.run(['cat', '/boot/grub/grub.cfg']), conn.run(['grub-editenv', '-', 'list'])]);
+        const d = defaultBoot(parseGrubCfg(cfg.stdout), parseGrubEnv(env.stdout));
+        const what = `${d.entry ? `"${d.entry.title}"${d.entry.image ? ` (${d.entry.image})` : ''}` : 'no entry'}${d.fellBack ? ` (GRUB_DEFAULT ${JSON.stringify(d.expr)} names no entry: GRUB falls back to the first)` : ''}${d.nextEntry ? `; the next boot only: "${d.nextEntry}"` : ''}`;
+        return { running: true, state: s, booted: { cmdline, hypervisor: hv === 'xen' ? 'xen (stand-in for ACRN)' : hv, defaultEntry: what } };
       } finally {
         conn.close();
       }
