@@ -340,6 +340,13 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
 
     // ---- 4 run
     step = 'run';
+    if (!report.msrDevice) {
+      // The inspector lists /dev/cpu before it loads msr itself (legacy/board_parser.py
+      // check_msr_nodes): without the folder it crashes. Load the module first, as it would.
+      emit('run', 'progress', 'loading the msr module (modprobe msr): the inspector reads MSRs through /dev/cpu/N/msr');
+      const m = await exec(['modprobe', 'msr']);
+      if (m.code !== 0) emit('run', 'progress', `modprobe msr failed (${m.stderr.trim() || `exit ${m.code}`}); the inspector will report the missing MSR device`);
+    }
     const xmlName = `${o.name}.xml`;
     const argv = ['python3', 'board_inspector/board_inspector.py', o.name, '--out', xmlName, ...(o.basic ? ['--basic'] : [])];
     emit('run', 'running', `sudo ${argv.join(' ')} (in ${staging})`, 0);

@@ -21,6 +21,8 @@ export interface InspectorFinding {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const LOG = /(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)-([^\s]*?)-(DEBUG|INFO|WARNING|ERROR|CRITICAL):-(.*)$/;
+/** logging.basicConfig's default format, which the legacy board parser (a child process) uses. */
+const LOG_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([\w.]*):(.*)$/;
 const FRAME = /^\s*File "([^"]+)", line (\d+), in (\S+)/;
 
 export function stripAnsi(s: string): string {
@@ -50,9 +52,11 @@ export function phaseOf(file: string | undefined, message: string): string {
     if (f === 'board_inspector.py') return 'board inspector';
   }
   if (/cannot be found\. Please install|CPUID version/.test(message)) return 'dependency check';
+  if (/legacy\/board_parser\.py/.test(message)) return 'legacy board parser';
   if (/multiple PCI domains/.test(message)) return 'PCI domain check';
   if (/Virtual Machine/.test(message)) return 'native check';
   if (/MSR/.test(message)) return 'MSR check';
+  if (/Unsupported processor/.test(message)) return 'processor vendor check';
   if (/\/dev\/mem/.test(message)) return 'memory access';
   return 'board inspector';
 }
@@ -87,6 +91,8 @@ export function displayLine(line: string): string | undefined {
   const s = stripAnsi(line);
   const log = LOG.exec(s);
   if (log) return `${log[3]}: ${log[4]!.trim()}`;
+  const basic = LOG_BASIC.exec(s.trim());
+  if (basic) return `${basic[1]}: ${basic[3]!.trim()}`;
   if (progressOf(s) !== undefined) return undefined;
   const t = s.trim();
   return t && !/^=+$/.test(t) ? t : undefined;
@@ -118,6 +124,13 @@ export function extractFindings(output: string): InspectorFinding[] {
     if (m) {
       const level = m[3] as string;
       if (level === 'WARNING' || level === 'ERROR' || level === 'CRITICAL') add(level, m[4]!.trim(), undefined);
+      continue;
+    }
+    const b = LOG_BASIC.exec(line.trim());
+    if (b) {
+      const level = b[1] as string;
+      // The legacy board parser runs as a child process: its lines are its own.
+      if (level === 'WARNING' || level === 'ERROR' || level === 'CRITICAL') add(level, b[3]!.trim(), 'legacy/board_parser.py');
       continue;
     }
     if (/^Traceback \(most recent call last\):/.test(line.trim())) {

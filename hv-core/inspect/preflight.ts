@@ -95,6 +95,7 @@ export const PROBE_SCRIPT = [
   'if grep -qw hypervisor /proc/cpuinfo; then echo "vm yes"; else echo "vm no"; fi',
   'if [ -r /etc/os-release ]; then . /etc/os-release; echo "os ${ID:-?} ${VERSION_ID:-?}"; fi',
   'echo "bootid $(cat /proc/sys/kernel/random/boot_id)"',
+  'if [ -e /dev/cpu/0/msr ]; then echo "msr yes"; else echo "msr no"; fi',
 ].join('\n');
 
 export function probeArgv(tools: readonly string[], modules: readonly string[]): string[] {
@@ -124,6 +125,8 @@ export interface PreflightReport {
   inVm: boolean;
   os: string | undefined;
   bootId: string;
+  /** /dev/cpu/0/msr exists (the msr module is loaded or built in). */
+  msrDevice: boolean;
 }
 
 export function parsePreflight(out: string, o: { tools: readonly string[]; params: readonly string[]; cpuidMin?: number }): PreflightReport {
@@ -135,6 +138,7 @@ export function parsePreflight(out: string, o: { tools: readonly string[]; param
   let inVm = false;
   let osName: string | undefined;
   let bootId = '';
+  let msrDevice = false;
   for (const line of out.split('\n')) {
     const sp = line.indexOf(' ');
     const key = sp < 0 ? line : line.slice(0, sp);
@@ -154,6 +158,7 @@ export function parsePreflight(out: string, o: { tools: readonly string[]; param
     else if (key === 'vm') inVm = rest.trim() === 'yes';
     else if (key === 'os') osName = rest.trim();
     else if (key === 'bootid') bootId = rest.trim();
+    else if (key === 'msr') msrDevice = rest.trim() === 'yes';
   }
   const tools = [...o.tools, 'python3'].map((tool) => ({ tool, pkg: TOOL_PACKAGES[tool], path: found.get(tool) }));
   const python = found.get('python3') !== undefined;
@@ -172,6 +177,7 @@ export function parsePreflight(out: string, o: { tools: readonly string[]; param
     inVm,
     os: osName,
     bootId,
+    msrDevice,
   };
 }
 
