@@ -85,4 +85,21 @@ export class Config {
   async setDefaultTarget(name: string): Promise<void> {
     await this.source.update?.(Settings.defaultTarget, name);
   }
+
+  /**
+   * Makes a board XML the workspace's acrnNest.boardFile: written as `${workspaceFolder}/…` when
+   * the file is inside the folder (portable with the workspace), else as the absolute path.
+   */
+  async setBoardFile(file: string): Promise<void> {
+    await this.source.update?.(Settings.boardFile, boardFileSetting(file, this.source.workspaceFolder(file)));
+  }
+}
+
+/** The value acrnNest.boardFile gets for a file (see Config.setBoardFile). */
+export function boardFileSetting(file: string, folder: string | undefined): string {
+  if (folder) {
+    const rel = path.relative(folder, file);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return `\${workspaceFolder}/${rel.split(path.sep).join('/')}`;
+  }
+  return file;
 }

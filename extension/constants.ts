@@ -16,6 +16,7 @@ export const Commands = {
   forgetSudoPassword: 'acrnNest.forgetSudoPassword',
   nvmxWizard: 'acrnNest.nvmxWizard',
   upgradeScenario: 'acrnNest.upgradeScenario',
+  inspectBoard: 'acrnNest.inspectBoard',
   // consoles, L2 guests, doctor (extension/console/)
   launchL2: 'acrnNest.launchL2',
   attachL2: 'acrnNest.attachL2',

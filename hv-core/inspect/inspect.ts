@@ -21,7 +21,7 @@
  */
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
-import { AcrnNestError } from '../errors.js';
+import { AcrnNestError, ErrorCodes } from '../errors.js';
 import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
 import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
 import type { ResolvedTarget } from '../target/target.js';
@@ -376,7 +376,7 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
         needsPw
           ? 'sudo needs a password on this board: store one (VS Code asks and keeps it in SecretStorage; CLI: --sudo-password-stdin)'
           : `the board inspector exited with ${r.code ?? r.signal}: ${crit.length ? crit.map((f) => `${f.message}${f.file ? ` (${f.file})` : ''}`).join('; ') : last ?? 'no output'}`,
-        InspectCodes.inspectorFailed,
+        needsPw ? ErrorCodes.sudoPasswordNeeded : InspectCodes.inspectorFailed,
         findings,
       );
     }

@@ -313,7 +313,7 @@ test('GRUB: the default entry\'s own lines, the parameters appended to its linux
 
 test('GRUB: a submenu default, a parameter already there kept once; a hypervisor default falls back to Linux', () => {
   const menu = parseGrubCfg(GRUB_CFG);
-  const sub = defaultBoot(menu, parseGrubEnv('')).entry && menu.entries.find((e) => e.path.join('>') === '1>0')!;
+  const sub = menu.entries.find((e) => e.path.join('>') === '1>0')!;
   const body = entryBody(GRUB_CFG, sub.path)!;
   assert.equal(body.length, 3);
   const text = inspectEntryText({ title: 't', body, params: PARAMS });
@@ -352,4 +352,15 @@ test('fetch check: only an ACRN board file is accepted', () => {
   assert.match(notABoard('<acrn-config><hv/><vm id="0"/></acrn-config>')!, /an ACRN scenario file/);
   assert.match(notABoard('<acrn-config board="x"><BIOS_INFO>')!, /not well-formed/);
   assert.match(notABoard('Traceback (most recent call last):')!, /not XML|not well-formed/);
+});
+
+test('the fetched board becomes acrnNest.boardFile as ${workspaceFolder}/… inside the folder, absolute outside', async () => {
+  const { boardFileSetting, Config } = await import('../../extension/config');
+  assert.equal(boardFileSetting('/ws/boards/nuc.board.xml', '/ws'), '${workspaceFolder}/boards/nuc.board.xml');
+  assert.equal(boardFileSetting('/elsewhere/nuc.board.xml', '/ws'), '/elsewhere/nuc.board.xml');
+  assert.equal(boardFileSetting('/x/nuc.board.xml', undefined), '/x/nuc.board.xml');
+  const written: [string, unknown][] = [];
+  const cfg = new Config({ get: () => undefined, workspaceFolder: () => '/ws', update: (k, v) => void written.push([k, v]) });
+  await cfg.setBoardFile('/ws/nuc.board.xml');
+  assert.deepEqual(written, [['acrnNest.boardFile', '${workspaceFolder}/nuc.board.xml']]);
 });
