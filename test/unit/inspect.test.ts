@@ -355,12 +355,14 @@ test('fetch check: only an ACRN board file is accepted', () => {
 });
 
 test('the fetched board becomes acrnNest.boardFile as ${workspaceFolder}/… inside the folder, absolute outside', async () => {
-  const { boardFileSetting, Config } = await import('../../extension/config');
+  const { boardFileSetting, Config } = await import('../../extension/config.js');
   assert.equal(boardFileSetting('/ws/boards/nuc.board.xml', '/ws'), '${workspaceFolder}/boards/nuc.board.xml');
   assert.equal(boardFileSetting('/elsewhere/nuc.board.xml', '/ws'), '/elsewhere/nuc.board.xml');
   assert.equal(boardFileSetting('/x/nuc.board.xml', undefined), '/x/nuc.board.xml');
   const written: [string, unknown][] = [];
-  const cfg = new Config({ get: () => undefined, workspaceFolder: () => '/ws', update: (k, v) => void written.push([k, v]) });
+  const cfg = new Config({ get: () => undefined, workspaceFolder: () => '/ws', update: async (k: string, v: unknown) => {
+      written.push([k, v]);
+    } });
   await cfg.setBoardFile('/ws/nuc.board.xml');
   assert.deepEqual(written, [['acrnNest.boardFile', '${workspaceFolder}/nuc.board.xml']]);
 });
