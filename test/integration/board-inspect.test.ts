@@ -5,8 +5,8 @@
  *  1 the preflight on the bare image: the inspector's missing tools named with their packages, and
  *    ACRN's three kernel parameters missing from /proc/cmdline;
  *  2 what the guest lacks supplied: the .deb files of an earlier apt-get install, kept in the
- *    board-vm cache (inspector-debs/), installed with dpkg (twice: one call unpacks in name order,
- *    and python3-minimal pre-depends on python3.11-minimal, which sorts after it); without them the engine's own
+ *    board-vm cache (inspector-debs/), installed with apt-get from the local files (it orders the
+ *    pre-dependencies: python3 -> python3-minimal -> python3.11-minimal), else dpkg -i repeated; without them the engine's own
  *    --install-missing (apt-get through QEMU's user network), whose .debs are then kept; the
  *    preflight then finds every tool;
  *  3 the whole command: one-shot boot with the parameters (seen in the VM's /proc/cmdline), the
@@ -112,7 +112,7 @@ test('supplying what the guest lacks: the preflight then finds every tool', { sk
     try {
       const stage = (await c.run(['mktemp', '-d', '/tmp/acrn-nest-debs.XXXXXX'])).stdout.trim();
       for (const f of debs) await c.upload(readFileSync(path.join(DEBS, f)), `${stage}/${f}`);
-      await c.run(['sh', '-c', 'dpkg -i "$1"/*.deb >/dev/null 2>&1 || dpkg -i "$1"/*.deb >/dev/null; r=$?; rm -rf -- "$1"; exit $r', 'sh', stage], { sudo: true, timeoutMs: 600_000 });
+      await c.run(['sh', '-c', 'r=1; apt-get install -y -q --no-install-recommends --no-download "$1"/*.deb >/dev/null 2>&1 && r=0; for i in 1 2 3 4; do [ $r = 0 ] && break; dpkg -i "$1"/*.deb >/dev/null 2>&1 && r=0; done; rm -rf -- "$1"; exit $r', 'sh', stage], { sudo: true, timeoutMs: 600_000 });
     } finally {
       c.close();
     }
