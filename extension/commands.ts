@@ -11,6 +11,8 @@ import { Commands } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
+import { inspectBoardCommand } from './inspect.js';
+import { sudoPasswords } from './targets.js';
 import { UpgradeReports, upgradeScenarioCommand } from './upgrade.js';
 
 export type { CommandFactory } from './context.js';
@@ -23,6 +25,10 @@ export const COMMANDS: Record<string, CommandFactory> = {
   [Commands.upgradeScenario]: (ctx) => {
     const reports = new UpgradeReports(path.join(ctx.extension.globalStorageUri.fsPath, 'upgrade-reports'));
     return (uri?: unknown) => upgradeScenarioCommand(ctx, reports, uri);
+  },
+  [Commands.inspectBoard]: (ctx) => {
+    const passwords = sudoPasswords(ctx.extension.secrets);
+    return () => inspectBoardCommand(ctx, passwords);
   },
   [Commands.restartServer]: (ctx) => async () => {
     await ctx.server.restart();

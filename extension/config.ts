@@ -91,4 +91,21 @@ export class Config {
     const list = (this.source.get<unknown[]>(Settings.targets) ?? []).filter((t) => !(typeof t === 'object' && t !== null && (t as { name?: unknown }).name === entry.name));
     await this.source.update?.(Settings.targets, [...list, entry]);
   }
+
+  /**
+   * Makes a board XML the workspace's acrnNest.boardFile: written as `${workspaceFolder}/…` when
+   * the file is inside the folder (portable with the workspace), else as the absolute path.
+   */
+  async setBoardFile(file: string): Promise<void> {
+    await this.source.update?.(Settings.boardFile, boardFileSetting(file, this.source.workspaceFolder(file)));
+  }
+}
+
+/** The value acrnNest.boardFile gets for a file (see Config.setBoardFile). */
+export function boardFileSetting(file: string, folder: string | undefined): string {
+  if (folder) {
+    const rel = path.relative(folder, file);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return `\${workspaceFolder}/${rel.split(path.sep).join('/')}`;
+  }
+  return file;
 }

@@ -19,6 +19,7 @@ export const Commands = {
   // the virtual board (hv-core/boardvm)
   startVirtualBoard: 'acrnNest.startVirtualBoard',
   stopVirtualBoard: 'acrnNest.stopVirtualBoard',
+  inspectBoard: 'acrnNest.inspectBoard',
   // consoles, L2 guests, doctor (extension/console/)
   launchL2: 'acrnNest.launchL2',
   attachL2: 'acrnNest.attachL2',

@@ -54,6 +54,12 @@ export const COMMANDS: CliCommand[] = [
     load: async () => (await import('./boardvm.js')).boardVmCommand,
   },
   {
+    name: 'board',
+    summary: 'inspect a board over SSH with the ACRN tree\'s board inspector (one-shot boot with its kernel parameters) and fetch its board XML',
+    usage: 'acrn-nest board inspect --target-file FILE --name NAME [--out FILE] [--acrn-tree DIR] [--basic] [--install-missing] [--preflight-only] [--no-reboot] [--accept-new-host-key] [--sudo-password-stdin] [--timeout SEC] [--json]',
+    load: async () => (await import('./board.js')).boardCommand,
+  },
+  {
     name: 'nvmx',
     summary: 'nested virtualization: recipe status, enable or disable it in a scenario',
     usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',
