@@ -110,9 +110,11 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
       case 'l2group': {
         try {
           const m = await this.consoles.l2Manager(n.target);
-          const list = await m.list();
-          if (!list.length) return [{ kind: 'message', label: 'none (Launch L2 Guest…)' }];
-          return list.map((g) => ({ kind: 'l2', target: n.target, name: g.name, running: g.running, detail: g.spec ? `${g.spec.memory ?? '2G'}, ${g.spec.smp ?? 2} vCPU, ${g.spec.accel ?? 'kvm'}` : '' }));
+          const { guests: list, skipped } = await m.scan();
+          const out: NestedNode[] = list.map((g) => ({ kind: 'l2', target: n.target, name: g.name, running: g.running, detail: g.spec ? `${g.spec.memory ?? '2G'}, ${g.spec.smp ?? 2} vCPU, ${g.spec.accel ?? 'kvm'}` : '' }));
+          if (skipped.length) out.push({ kind: 'message', label: `skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} that are not L2 guests`, detail: skipped.map((s) => `${s.name}: ${s.why}`).join('\n') });
+          if (!out.length) out.push({ kind: 'message', label: 'none (Launch L2 Guest…)' });
+          return out;
         } catch (e) {
           return [{ kind: 'message', label: 'cannot list L2 guests', detail: e instanceof Error ? e.message : String(e), error: true }];
         }
