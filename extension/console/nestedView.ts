@@ -1,6 +1,6 @@
 /**
- * The "Nested" view: each target, its hypervisor console, its L1 VMs (from vm_list when the
- * hypervisor shell is open and reachable) and its L2 guests (listed over SSH), with Launch,
+ * The "Nested" view: each target, its hypervisor console, its L1 VMs (vm_list in a console session
+ * of its own, never the user's) and its L2 guests (listed over SSH), with Launch,
  * Attach and Stop actions (contextValue drives the inline menus in package.json).
  */
 import * as vscode from 'vscode';
@@ -102,8 +102,9 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
           { kind: 'l2group', target: n.target },
         ];
       case 'l1group': {
-        const vms = await this.consoles.vmList(n.target.name);
-        if (!vms) return [{ kind: 'message', label: 'Open the hypervisor console (the ACRN:\\> shell) to list them' }];
+        const r = await this.consoles.vmList(n.target);
+        if (!r.ok) return [{ kind: 'message', label: 'not listed: acrn-nest does not type into your console', detail: r.why }];
+        const vms = r.vms;
         if (!vms.length) return [{ kind: 'message', label: 'vm_list printed no VMs' }];
         return vms.map((v) => ({ kind: 'l1', target: n.target, label: `${v.id}: ${v.name}`, detail: v.state }));
       }
