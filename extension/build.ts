@@ -23,6 +23,7 @@ import type { ResolvedTarget } from '../hv-core/target/target.js';
 import { parseXml } from '../hv-core/xml/parser.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
+import { choosePathSetting } from './choose.js';
 import { buttonsFor, retriesWithSudoPassword } from './errorActions.js';
 import { logError } from './log.js';
 import type { Action, RunOutcome, RunRequest, Sink } from './run.js';
@@ -317,6 +318,9 @@ export class BuildController implements vscode.Disposable {
     if (pick.kind === 'showLog') this.output.show(true);
     else if (pick.kind === 'showProblems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     else if (pick.kind === 'openSetting') await vscode.commands.executeCommand('workbench.action.openSettings', pick.setting);
+    else if (pick.kind === 'choosePath') {
+      if (await choosePathSetting(this.ctx, pick.setting, pick.folder)) await this.runWithProgress(action);
+    }
     else if (pick.kind === 'cleanAndBuild' && f.tree) {
       await this.clean(f.tree);
       await this.runWithProgress(action);

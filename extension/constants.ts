@@ -27,6 +27,9 @@ export const Commands = {
   sendVmConsoleEscape: 'acrnNest.sendVmConsoleEscape',
   doctor: 'acrnNest.doctor',
   refreshNested: 'acrnNest.refreshNested',
+  // set-up (extension/choose.ts, issue 11)
+  chooseAcrnTree: 'acrnNest.chooseAcrnTree',
+  chooseBoardFile: 'acrnNest.chooseBoardFile',
 } as const;
 
 /** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */
