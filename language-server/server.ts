@@ -13,6 +13,7 @@ import { SETTINGS_SECTION } from '../hv-core/settings-paths.js';
 import { VERSION } from '../hv-core/version.js';
 import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
+import { treeMismatchDiagnostic } from './features/treeMismatch.js';
 import type { DocumentInfo, ServerSettings } from './protocol.js';
 import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest, resolveServerSettings } from './protocol.js';
 import type { ServerFeature, ServerContext } from './features/feature.js';
@@ -82,6 +83,8 @@ export function startServer(connection: Connection): void {
     guard('validation', undefined, () => {
       const st = cache.get(doc);
       const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
+      const mismatch = treeMismatchDiagnostic(st, settings.acrnTree || undefined);
+      if (mismatch) diagnostics.unshift(mismatch);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
       const i = info(uri);
       if (i) void connection.sendNotification(DocumentInfoNotification.type, i);
