@@ -30,7 +30,11 @@ export function startServer(connection: Connection): void {
   let supportsConfiguration = false;
   // acrnNest.boardFile reaches every checker as options.board (parsed once, cached by path + mtime);
   // without it the checkers find the board from the scenario (board= in the tree, siblings).
-  const cache = new AnalysisCache(() => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }));
+  // A document's own ACRN tree (its folder's acrnNest.acrnTree, asked with its scopeUri): a v2.6
+  // scenario and a v3.3 one can sit in one multi-root window, each with its tree (issue 11).
+  const docTrees = new Map<string, string>();
+  const treeOf = (uri: string): string | undefined => (docTrees.has(uri) ? docTrees.get(uri) : settings.acrnTree) || undefined;
+  const cache = new AnalysisCache((uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }));
   const timers = new Map<string, NodeJS.Timeout>();
 
   const log = (msg: string, e?: unknown): void => {
@@ -83,7 +87,7 @@ export function startServer(connection: Connection): void {
     guard('validation', undefined, () => {
       const st = cache.get(doc);
       const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
-      const mismatch = treeMismatchDiagnostic(st, settings.acrnTree || undefined);
+      const mismatch = treeMismatchDiagnostic(st, treeOf(uri));
       if (mismatch) diagnostics.unshift(mismatch);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
       const i = info(uri);
@@ -101,6 +105,19 @@ export function startServer(connection: Connection): void {
         validate(uri);
       }, delay),
     );
+  }
+
+  /** Asks for a document's own tree (its cached analysis is dropped when the tree differs). */
+  async function pullDocTree(uri: string): Promise<void> {
+    if (!supportsConfiguration) return;
+    try {
+      const [s] = (await connection.workspace.getConfiguration([{ scopeUri: uri, section: SETTINGS_SECTION }])) as (Partial<ServerSettings> | null)[];
+      const tree = resolveServerSettings(s ?? {}, scope).acrnTree;
+      if ((tree || undefined) !== treeOf(uri)) cache.delete(uri);
+      docTrees.set(uri, tree);
+    } catch (e) {
+      log('acrn-nest: reading a document\'s settings failed', e);
+    }
   }
 
   async function pullSettings(): Promise<void> {
@@ -129,18 +146,23 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeConfiguration(() => {
-    void pullSettings().then(() => ctx.revalidateAll());
+    docTrees.clear();
+    void Promise.all([pullSettings(), ...documents.all().map((d) => pullDocTree(d.uri))]).then(() => ctx.revalidateAll());
   });
 
   connection.onRequest(DocumentInfoRequest.type, (p) => guard('documentInfo', null, () => info(p.uri)));
 
-  documents.onDidOpen((e: TextDocumentChangeEvent<TextDocument>) => schedule(e.document.uri, 0));
+  documents.onDidOpen((e: TextDocumentChangeEvent<TextDocument>) => {
+    // Diagnostics once the document's own tree is known (a wrong-tree warning must not flash).
+    void pullDocTree(e.document.uri).then(() => schedule(e.document.uri, 0));
+  });
   documents.onDidChangeContent((e) => schedule(e.document.uri));
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     cache.delete(e.document.uri);
+    docTrees.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -52,3 +52,24 @@ test('a v2 scenario with a v3.3 tree configured: a warning on <acrn-config> and 
   await server.configure({ acrnTree: v26 });
   await cleared;
 });
+
+test('each scenario is checked against its own folder\'s tree (a v2.6 folder and a v3.3 folder, as the demo has)', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-mismatch-'));
+  const v33 = fakeTree(dir, 3, 3);
+  const v26 = fakeTree(dir, 2, 6);
+  const v2Folder = pathToFileURL(path.join(dir, 'v2.6')).toString();
+  const server = await inProcessServer({ acrnTree: v33 }, { scoped: (scope) => (scope.startsWith(`${v2Folder}/`) ? { acrnTree: v26 } : undefined) });
+  t.after(() => {
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const demo = (f: string): string => readFileSync(path.join(__dirname, '..', '..', 'demo', 'workspace', f), 'utf8');
+  const v2uri = `${v2Folder}/nuc-v26-nested.xml`;
+  const v3uri = pathToFileURL(path.join(dir, 'v3.3', 'nuc11-v33-shared.xml')).toString();
+  for (const [uri, text] of [[v2uri, demo('nuc-v26-nested.xml')], [v3uri, demo('nuc11-v33-shared.xml')]] as const) {
+    const got = server.diagnostics(uri);
+    server.open(uri, text);
+    const diags = await got;
+    assert.deepEqual(diags.filter((d) => d.code === 'scenario/tree-mismatch').map((d) => d.message), [], uri);
+  }
+});
