@@ -3,8 +3,9 @@
 #   1. installs what it needs (scripts/install-deps.sh: Debian packages, npm ci, code-server),
 #   2. builds and packages the extension (npm run package -> dist/acrn-nest.vsix),
 #   3. installs the VSIX into a local code-server profile under .e2e/demo/,
-#   4. writes the sample workspace .e2e/demo-workspace/ from demo/workspace/ (a v2.6 scenario in the
-#      style of ACRN's nested-virtualization recipe, a v3.3 scenario, a board XML),
+#   4. writes the sample workspace .e2e/demo-workspace/ from demo/workspace/: a multi-root workspace
+#      with a v2.6 folder (a scenario in the style of ACRN's nested-virtualization recipe) and a v3.3
+#      folder, each with an ACRN tree of its own version (acrnNest.acrnTree per folder),
 #   5. starts code-server on 127.0.0.1:8080 (or the next free port) and prints the URL to open.
 # Stays in the foreground; Ctrl-C stops code-server (and anything else the demo started).
 # Environment: DEMO_PORT (first port to try, default 8080).
@@ -47,27 +48,16 @@ say "installing $(basename "$VSIX") into code-server"
 cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
 
 # --- 4. the sample workspace ---------------------------------------------------------------------
-# Fresh files are copied; a file you edited in the demo workspace is kept (delete the folder to reset).
-mkdir -p "$WORKSPACE"
-for src in demo/workspace/*; do
-  dst="$WORKSPACE/$(basename "$src")"
-  stamp="$DEMO_DIR/originals/$(basename "$src")"
-  if [ ! -e "$dst" ] || { [ -f "$stamp" ] && cmp -s "$dst" "$stamp"; }; then
-    cp "$src" "$dst"
-  elif ! cmp -s "$src" "$dst"; then
-    say "kept your edited $(basename "$dst") (rm -r .e2e/demo-workspace to reset)"
-  fi
-  mkdir -p "$DEMO_DIR/originals"
-  cp "$src" "$stamp"
-done
+# A multi-root workspace, one folder per ACRN version, each with the tree of its own version
+# (scripts/demo-workspace.sh; test/unit/demo-workspace.test.ts checks it).
+bash scripts/demo-workspace.sh "$WORKSPACE" "$DEMO_DIR"
+WORKSPACE_FILE="$WORKSPACE/acrn-nest-demo.code-workspace"
 
 # --- board simulator -------------------------------------------------------------------------------
 # THE BOARD SIMULATOR stands in for the NUC (hv-core/sim/board-simulator.ts): an SSH server on
 # 127.0.0.1 that behaves like the Service VM (GRUB, reboot with a new boot id, fallback on a bad
 # image) and serves a hypervisor console on a TCP port. The demo profile gets a target for it, so
-# "acrn-nest: Build and Deploy" works end to end. The build uses ACRN_TREE when set (a real build);
-# otherwise a FAKE ACRN tree (test/fixtures/fake-acrn-tree: its make validates nothing real and
-# writes a stand-in acrn.bin), named as such in the settings.
+# "acrn-nest: Build and Deploy" works end to end (the trees: step 4).
 SIM_PID=""
 SIM_DIR="$DEMO_DIR/board-sim"
 start_board_simulator() {
@@ -85,22 +75,16 @@ start_board_simulator() {
     case "$line" in BOARD_SIM_READY*) ready="${line#BOARD_SIM_READY }" ;; esac
   done
   cat <&4 >>"$SIM_DIR/simulator.log" &
-  local tree="${ACRN_TREE:-}"
-  if [ -z "$tree" ]; then
-    tree="$DEMO_DIR/fake-acrn-tree"
-    rm -rf "$tree" && cp -r test/fixtures/fake-acrn-tree "$tree"
-  fi
-  SIM_READY="$ready" TREE="$tree" SETTINGS="$DEMO_DIR/user-data/User/settings.json" node -e '
+  SIM_READY="$ready" SETTINGS="$DEMO_DIR/user-data/User/settings.json" node -e '
     const fs = require("fs");
     const r = JSON.parse(process.env.SIM_READY);
     const s = JSON.parse(fs.readFileSync(process.env.SETTINGS, "utf8"));
     s["acrnNest.targets"] = [{ name: "board-simulator", host: "127.0.0.1", port: r.port, user: "acrn", identityFile: r.identityFile, knownHostsFile: r.knownHosts, console: { type: "tcp", host: "127.0.0.1", port: r.consolePort } }];
     s["acrnNest.defaultTarget"] = "board-simulator";
-    s["acrnNest.acrnTree"] = process.env.TREE;
+    delete s["acrnNest.acrnTree"]; // per folder: .vscode/settings.json of v2.6/ and v3.3/
     fs.writeFileSync(process.env.SETTINGS, JSON.stringify(s, null, 2) + "\n");
     console.log(`[demo] board simulator: ssh acrn@127.0.0.1 -p ${r.port} (host key ${r.hostFingerprint}), console 127.0.0.1:${r.consolePort}`);
   '
-  if [ -z "${ACRN_TREE:-}" ]; then say "build: FAKE ACRN tree $tree (set ACRN_TREE=/path/to/acrn-hypervisor for a real build)"; else say "build: ACRN tree $ACRN_TREE"; fi
 }
 stop_board_simulator() {
   if [ -n "$SIM_PID" ]; then kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null || true; fi
@@ -154,9 +138,9 @@ while :; do
 done
 cat <&3 >>"$LOG" &
 
-URL="http://127.0.0.1:$PORT/?folder=$WORKSPACE"
+URL="http://127.0.0.1:$PORT/?workspace=$WORKSPACE_FILE"
 say "acrn-nest demo is running (code-server log: ${LOG#"$ROOT"/})"
 say "open: $URL"
-say "files: nuc-v26-nested.xml (ACRN v2.6, nested virtualization off), nuc11-v33-shared.xml (v3.3), nuc11tnbi5-board.xml (board)"
+say "files: v2.6/nuc-v26-nested.xml (ACRN v2.6, nested virtualization off; a v2.6 tree), v3.3/nuc11-v33-shared.xml (a v3.3 tree), nuc11tnbi5-board.xml (board, in both)"
 say "Ctrl-C to stop"
 wait "$CS_PID"
