@@ -24,6 +24,7 @@ import { parseXml } from '../hv-core/xml/parser.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 import { choosePathSetting } from './choose.js';
+import { applyRebootChoice, mustAskBeforeReboot, REBOOT_CHOICES, rebootQuestion } from './rebootConsent.js';
 import { buttonsFor, retriesWithSudoPassword } from './errorActions.js';
 import { logError } from './log.js';
 import type { Action, RunOutcome, RunRequest, Sink } from './run.js';
@@ -194,11 +195,21 @@ export class BuildController implements vscode.Disposable {
     const target = await pickTarget(this.ctx.config, req.target, 'deploying');
     if (!target) throw new CancelledByUser();
     this.lastTarget = target;
+    // A deploy reboots the board: ask first, unless the user said not to for this target.
+    let noReboot = false;
+    const store = this.ctx.extension.globalState;
+    if (mustAskBeforeReboot(store, target)) {
+      const choice = await vscode.window.showWarningMessage(rebootQuestion(target), { modal: true }, ...REBOOT_CHOICES);
+      const answer = await applyRebootChoice(store, target, choice);
+      if (!answer.proceed) throw new CancelledByUser();
+      noReboot = answer.noReboot;
+    }
     const attempt = async (): Promise<DeployResult> =>
       deploy({
         target,
         image,
         scenario,
+        noReboot,
         connect: await connectOptions(target, this.passwords, this.ctx.log, req.signal),
         signal: req.signal,
         onEvent: (e: DeployEvent) => {

@@ -5,7 +5,7 @@
  * scenario lines they concern.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { utils } from 'ssh2';
@@ -133,9 +133,18 @@ test('Build and Deploy to the board simulator: modal host-key trust, five steps,
 
   await cs.openFile('scenarios/nested.xml');
   await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
+  const bootsBefore = sim.bootCount;
   await cs.runCommand('acrn-nest: Build and Deploy');
+  // A deploy reboots the board: a modal asks first (issue 11 defect 6), nothing sent before.
+  const reboot = cs.page.locator('.monaco-dialog-box', { hasText: /reboots the board/ });
+  await reboot.waitFor({ state: 'visible', timeout: 90_000 });
+  assert.match(await reboot.innerText(), new RegExp(`Deploy to sim \\(acrn@127\\.0\\.0\\.1:${sim.port}\\) reboots the board`));
+  assert.equal(sim.bootCount, bootsBefore, 'no reboot before the answer');
+  assert.ok(!sim.commandLog.length, `nothing ran on the board before the answer: ${sim.commandLog.join('; ')}`);
+  await cs.screenshot('build-deploy-reboot-question');
+  await reboot.getByRole('button', { name: "Reboot, Don't Ask Again for This Target" }).click();
   // The unknown host key: a modal naming the host and the SHA256 fingerprint.
-  const dialog = cs.page.locator('.monaco-dialog-box');
+  const dialog = cs.page.locator('.monaco-dialog-box', { hasText: /host key/ });
   await dialog.waitFor({ state: 'visible', timeout: 60_000 });
   const text = await dialog.innerText();
   assert.match(text, new RegExp(`host key of 127\\.0\\.0\\.1:${sim.port} is not known`));
@@ -148,7 +157,13 @@ test('Build and Deploy to the board simulator: modal host-key trust, five steps,
   assert.equal(sim.grubEnv().saved_entry, 'acrn-nest', 'the new entry became the default after ACRN came up');
   // After the deploy the hypervisor console tab opens by itself.
   await cs.waitForText('.part.panel', /ACRN hypervisor — sim/, 60_000);
-  await cs.screenshot('build-deploy-done');
+  const done = await cs.screenshot('build-deploy-done');
+  console.log(`screenshots: ${path.dirname(done)}`);
+  // The README's picture of the main job: refreshed on request (the file is committed).
+  if (process.env.ACRN_NEST_DOCS_SCREENSHOTS === '1') {
+    mkdirSync(path.join(REPO, 'docs', 'images'), { recursive: true });
+    copyFileSync(done, path.join(REPO, 'docs', 'images', 'build-and-deploy.png'));
+  }
 });
 
 test('Select Target, the sudo password (asked once, kept, forgotten) and Clean ACRN Build', { timeout: 300_000 }, async (t) => {
@@ -191,8 +206,12 @@ test('Select Target, the sudo password (asked once, kept, forgotten) and Clean A
   await cs.openFile('scenarios/nested.xml');
   await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
 
-  // 1. sudo asks for a password: acrn-nest asks once (a password box), then deploys.
+  // 1. sudo asks for a password: acrn-nest asks once (a password box), then deploys. First the
+  // reboot question (once: "Don't ask again for this target").
   await cs.runCommand('acrn-nest: Build and Deploy');
+  const reboot = page.locator('.monaco-dialog-box', { hasText: /reboots the board/ });
+  await reboot.waitFor({ state: 'visible', timeout: 90_000 });
+  await reboot.getByRole('button', { name: "Reboot, Don't Ask Again for This Target" }).click();
   await quickTitle(/sudo password for acrn@127\.0\.0\.1/).waitFor({ state: 'visible', timeout: 90_000 });
   assert.equal(await page.locator('.quick-input-widget .quick-input-box input').getAttribute('type'), 'password', 'the box hides what is typed');
   await page.keyboard.type(PASSWORD);
