@@ -78,7 +78,7 @@ export class BuildController implements vscode.Disposable {
     this.buildItem.command = Commands.build;
     this.deployItem = vscode.window.createStatusBarItem('acrnNest.deploy', vscode.StatusBarAlignment.Left, 49);
     this.deployItem.name = 'acrn-nest Build and Deploy';
-    this.deployItem.text = '$(cloud-upload) Deploy';
+    this.deployItem.text = '$(cloud-upload) Build and Deploy';
     this.deployItem.tooltip = 'acrn-nest: build, then deploy to the target';
     this.deployItem.command = Commands.buildAndDeploy;
     this.subs.push(

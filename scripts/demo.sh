@@ -85,6 +85,7 @@ start_board_simulator() {
     fs.writeFileSync(process.env.SETTINGS, JSON.stringify(s, null, 2) + "\n");
     console.log(`[demo] board simulator: ssh acrn@127.0.0.1 -p ${r.port} (host key ${r.hostFingerprint}), console 127.0.0.1:${r.consolePort}`);
   '
+  say "the board simulator supports Build and Deploy and the hypervisor console; it has no shell, QEMU or KVM, so Doctor and Launch L2 Guest say so and stop (they need a real Service VM)"
 }
 stop_board_simulator() {
   if [ -n "$SIM_PID" ]; then kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null || true; fi
