@@ -329,7 +329,9 @@ export class BuildController implements vscode.Disposable {
     if (pick.kind === 'showLog') this.output.show(true);
     else if (pick.kind === 'showProblems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     else if (pick.kind === 'openSetting') await vscode.commands.executeCommand('workbench.action.openSettings', pick.setting);
-    else if (pick.kind === 'choosePath') {
+    else if (pick.kind === 'runCommand') {
+      if (await vscode.commands.executeCommand(pick.command)) await this.runWithProgress(action);
+    } else if (pick.kind === 'choosePath') {
       if (await choosePathSetting(this.ctx, pick.setting, pick.folder)) await this.runWithProgress(action);
     }
     else if (pick.kind === 'cleanAndBuild' && f.tree) {

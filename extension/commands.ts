@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
+import { addTarget } from './addTarget.js';
 import { choosePathSetting } from './choose.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   [Commands.showLog]: (ctx) => () => ctx.log.show(),
   [Commands.chooseAcrnTree]: (ctx) => () => choosePathSetting(ctx, Settings.acrnTree, true),
   [Commands.chooseBoardFile]: (ctx) => () => choosePathSetting(ctx, Settings.boardFile, false),
+  [Commands.addTarget]: (ctx) => () => addTarget(ctx),
   [Commands.showDocumentInfo]: (ctx) => async () => {
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const info = uri ? ctx.server.infos.get(uri) : undefined;

@@ -30,6 +30,7 @@ export const Commands = {
   // set-up (extension/choose.ts, issue 11)
   chooseAcrnTree: 'acrnNest.chooseAcrnTree',
   chooseBoardFile: 'acrnNest.chooseBoardFile',
+  addTarget: 'acrnNest.addTarget',
 } as const;
 
 /** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */

@@ -3,7 +3,7 @@
  * Front ends decide by code, never by message text. No `vscode` import (unit-tested).
  */
 import { ErrorCodes } from '../hv-core/errors.js';
-import { Settings } from './constants.js';
+import { Commands, Settings } from './constants.js';
 
 export type ErrorAction =
   /** Ask for the sudo password, store it, run again (no button: done before the error is shown). */
@@ -12,6 +12,8 @@ export type ErrorAction =
   /** A file or folder picker that writes the setting (workspace folder scope). */
   | { kind: 'choosePath'; label: string; setting: string; folder: boolean }
   | { kind: 'cleanAndBuild'; label: string }
+  /** Runs one of acrn-nest's commands (Add Target...), then the failed action again. */
+  | { kind: 'runCommand'; label: string; command: string }
   | { kind: 'showProblems'; label: string }
   | { kind: 'showLog'; label: string };
 
@@ -37,7 +39,7 @@ const BY_CODE: Record<string, ErrorAction[]> = {
   [ErrorCodes.noHostAcrnTree]: [openSetting(Settings.buildHostAcrnTree)],
   [ErrorCodes.noBoard]: board,
   'inputs/board-missing': board,
-  [ErrorCodes.noTarget]: [openSetting(Settings.targets, 'Add Target')],
+  [ErrorCodes.noTarget]: [{ kind: 'runCommand', label: 'Add Target...', command: Commands.addTarget }, openSetting(Settings.targets)],
   [ErrorCodes.unknownTarget]: [openSetting(Settings.targets)],
   [ErrorCodes.badTargets]: [openSetting(Settings.targets)],
   [ErrorCodes.hostKeyRecordFailed]: [openSetting(Settings.targets)],

@@ -126,7 +126,7 @@ describe('error codes -> actions', () => {
     assert.deepEqual(actionsFor(ErrorCodes.noBoard).slice(0, 2), [{ kind: 'choosePath', label: 'Choose Board XML...', setting: 'acrnNest.boardFile', folder: false }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.boardFile' }]);
     assert.deepEqual(actionsFor(ErrorCodes.noAcrnTree).slice(0, 2), [{ kind: 'choosePath', label: 'Choose ACRN tree...', setting: 'acrnNest.acrnTree', folder: true }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.acrnTree' }]);
     assert.deepEqual(actionsFor(ErrorCodes.noHostAcrnTree)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.build.hostAcrnTree' });
-    assert.deepEqual(actionsFor(ErrorCodes.noTarget)[0], { kind: 'openSetting', label: 'Add Target', setting: 'acrnNest.targets' });
+    assert.deepEqual(actionsFor(ErrorCodes.noTarget).slice(0, 2), [{ kind: 'runCommand', label: 'Add Target...', command: 'acrnNest.addTarget' }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.targets' }]);
     assert.deepEqual(actionsFor(ErrorCodes.hostKeyRecordFailed)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.targets' });
     assert.deepEqual(buttonsFor(undefined).map((a) => a.kind), ['showLog']);
     // Issue 11 defect 2: every error a setting can fix offers "Choose..." and "Open Setting".
