@@ -66,6 +66,11 @@ export class BuildController implements vscode.Disposable {
   private running: AbortController | undefined;
   /** The target of the last deploy (its console opens after a successful deploy). */
   private lastTarget: ResolvedTarget | undefined;
+  private readonly finished = new vscode.EventEmitter<void>();
+  /** Fires after each Build / Deploy / Build and Deploy (the Project view refreshes). */
+  readonly onDidFinish = this.finished.event;
+  /** One line about the last deploy (or its failure), for the Project view. */
+  lastDeploy: { ok: boolean; text: string; at: Date } | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.diagnostics = vscode.languages.createDiagnosticCollection(DIAGNOSTICS_NAME);
@@ -304,6 +309,15 @@ export class BuildController implements vscode.Disposable {
         return this.run({ action, scenario: args.scenario, target: args.target, signal: ac.signal, sink, publishDiagnostics: true });
       },
     );
+    // Walkthrough steps complete on these (package.json contributes.walkthroughs, onContext).
+    if (outcome.ok && outcome.build) void vscode.commands.executeCommand('setContext', 'acrnNest.built', true);
+    if (outcome.ok && outcome.deploy) void vscode.commands.executeCommand('setContext', 'acrnNest.deployed', true);
+    if (action !== 'build') {
+      this.lastDeploy = outcome.ok && outcome.deploy
+        ? { ok: true, text: `deployed to ${outcome.deploy.target}${outcome.deploy.rebooted ? ', rebooted, ACRN running' : ' (boots on the next reboot)'}`, at: new Date() }
+        : { ok: false, text: outcome.cancelled ? 'cancelled' : `failed at ${outcome.failure?.step ?? '?'}: ${outcome.failure?.message ?? ''}`, at: new Date() };
+    }
+    this.finished.fire();
     await this.report(action, outcome);
     return outcome;
   }

@@ -36,6 +36,7 @@ export const Commands = {
 /** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */
 export const Views = {
   nested: 'acrnNest.nested',
+  project: 'acrnNest.project',
 } as const;
 
 export const TerminalProfiles = {
