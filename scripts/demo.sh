@@ -21,13 +21,27 @@ FIRST_PORT="${DEMO_PORT:-8080}"
 say() { printf '[demo] %s\n' "$*"; }
 
 # --- 1. dependencies ---------------------------------------------------------------------------
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --demo
 
 # --- 2. build and package ------------------------------------------------------------------------
-say "building and packaging the extension"
+# A warm restart skips what has not changed: the VSIX is rebuilt (and reinstalled) only when the
+# hash of its inputs differs from the last demo's.
 mkdir -p "$DEMO_DIR"
-npm run -s package >"$DEMO_DIR/package.log" 2>&1 || { cat "$DEMO_DIR/package.log" >&2; say "npm run package failed"; exit 1; }
 VSIX="$ROOT/dist/acrn-nest.vsix"
+inputs_hash() {
+  find extension language-server hv-core webview snippets media package.json package-lock.json README.md LICENSE .vscodeignore scripts/build.mjs -type f -print0 2>/dev/null |
+    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+HASH="$(inputs_hash)"
+HASH_FILE="$DEMO_DIR/vsix-inputs.sha256"
+FRESH=""
+if [ -f "$VSIX" ] && [ -f "$HASH_FILE" ] && [ "$(cat "$HASH_FILE")" = "$HASH" ]; then
+  say "extension unchanged since the last demo: not rebuilt"
+else
+  say "building and packaging the extension"
+  npm run -s package >"$DEMO_DIR/package.log" 2>&1 || { cat "$DEMO_DIR/package.log" >&2; say "npm run package failed"; exit 1; }
+  FRESH=1
+fi
 
 # --- 3. install the VSIX into the demo profile ---------------------------------------------------
 mkdir -p "$DEMO_DIR/user-data/User" "$DEMO_DIR/extensions"
@@ -44,8 +58,11 @@ if [ ! -f "$DEMO_DIR/user-data/User/settings.json" ]; then
 EOF
 fi
 cs() { "$CODE_SERVER" --config "$DEMO_DIR/config.yaml" --user-data-dir "$DEMO_DIR/user-data" --extensions-dir "$DEMO_DIR/extensions" "$@"; }
-say "installing $(basename "$VSIX") into code-server"
-cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
+if [ -n "$FRESH" ] || ! ls "$DEMO_DIR/extensions" 2>/dev/null | grep -q '^acrn-nest\.acrn-nest-'; then
+  say "installing $(basename "$VSIX") into code-server"
+  cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
+  printf '%s\n' "$HASH" >"$HASH_FILE"
+fi
 
 # --- 4. the sample workspace ---------------------------------------------------------------------
 # A multi-root workspace, one folder per ACRN version, each with the tree of its own version
