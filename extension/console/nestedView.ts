@@ -91,7 +91,7 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
       const { targets, errors } = configuredTargets(this.config);
       const out: NestedNode[] = targets.map((target) => ({ kind: 'target', target }));
       for (const e of errors) out.push({ kind: 'message', label: e, error: true });
-      if (!out.length) out.push({ kind: 'message', label: 'No targets: add one to acrnNest.targets' });
+      if (!out.length) out.push({ kind: 'message', label: 'No targets: run "acrn-nest: Add Target..."' });
       return out;
     }
     switch (n.kind) {
