@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { sshHostProvider } from '../hv-core/console/ssh.js';
 import { resolveTargetSettings } from '../hv-core/settings.js';
+import { SshConnection } from '../hv-core/target/connection.js';
 import { lookupSshConfig } from '../hv-core/target/resolve.js';
 import { sshConfigHosts } from '../hv-core/target/sshHosts.js';
 import { checkHost, checkPort, checkUser, takenNames, targetEntry, withTarget, type NewTarget } from './addTargetLogic.js';
@@ -73,11 +73,12 @@ export async function addTarget(ctx: Ctx): Promise<string | undefined> {
     fingerprint = info.fingerprint;
     return confirmHostKey(info);
   };
-  const provider = sshHostProvider(t, opts);
+  let conn: SshConnection | undefined;
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: connecting to ${t.user}@${t.host}:${t.port}` }, async () => {
-      const h = await provider();
-      const r = await h.exec('test -d /');
+      conn = await SshConnection.connect(t, opts);
+      // One plain command (no shell needed: a board simulator has none).
+      const r = await conn.exec(['true']);
       if (r.code !== 0) throw new Error(`connected, but a command failed there: ${r.stderr.trim() || `exit ${String(r.code)}`}`);
     });
   } catch (e) {
@@ -88,7 +89,7 @@ export async function addTarget(ctx: Ctx): Promise<string | undefined> {
     if (a === 'Show Log') ctx.log.show();
     if (a !== again) return undefined;
   } finally {
-    provider.close();
+    conn?.close();
   }
   await ctx.config.set(Settings.targets, withTarget(raw, entry));
   if (!ctx.config.defaultTarget) await ctx.config.setDefaultTarget(entry.name);

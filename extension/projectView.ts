@@ -77,11 +77,26 @@ export class ProjectView implements vscode.TreeDataProvider<Row> {
 export function registerProjectView(ctx: Ctx): void {
   const build = buildController(ctx);
   const view = new ProjectView(ctx.config, build);
+  // Context keys the walkthrough's steps complete on (onContext: evaluated whenever they change,
+  // also for a setting made before the walkthrough was opened).
+  const setKeys = (): void => {
+    try {
+      const s = ctx.config.settings();
+      void vscode.commands.executeCommand('setContext', 'acrnNest.hasAcrnTree', !!s.acrnTree);
+      void vscode.commands.executeCommand('setContext', 'acrnNest.hasBoardFile', !!s.boardFile);
+      void vscode.commands.executeCommand('setContext', 'acrnNest.hasTarget', s.targets.length > 0);
+    } catch {
+      // invalid settings: the keys stay as they were
+    }
+  };
+  setKeys();
   ctx.extension.subscriptions.push(
     vscode.window.registerTreeDataProvider(Views.project, view),
     vscode.window.onDidChangeActiveTextEditor(() => view.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(PREFIX)) view.refresh();
+      if (!e.affectsConfiguration(PREFIX)) return;
+      setKeys();
+      view.refresh();
     }),
     build.onDidFinish(() => view.refresh()),
   );
