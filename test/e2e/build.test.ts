@@ -261,10 +261,12 @@ test('Select Target, the sudo password (asked once, kept, forgotten) and Clean A
   assert.equal(existsSync(out), false, 'make clean removed build/hypervisor');
 });
 
-// TODO (issue 11): not passing yet: after Choose ACRN Tree... writes acrnNest.acrnTree, the step's
-// onSettingChanged tick-off came in one run and not in the next; marked todo so it runs and reports
-// without failing the suite.
-test('the walkthrough, from a fresh profile to a deployed board and the hypervisor console (issue 11)', { timeout: 300_000, todo: 'the first step is not reliably ticked off yet' }, async (t) => {
+// TODO (issue 11): not passing yet. Its last run got through the walkthrough, the tree and board
+// pickers, Add Target (~/.ssh/config host, fingerprint), Build, the reboot question and the deploy,
+// and the console opened, but the "deployed to sim-board" notification was not seen (the console
+// tab had the focus) and the board simulator has no hypervisor log for the acrnlog console (it
+// needs consolePort). Marked todo so it runs and reports without failing the suite.
+test('the walkthrough, from a fresh profile to a deployed board and the hypervisor console (issue 11)', { timeout: 300_000, todo: 'the deploy notification after the console opens is not seen yet' }, async (t) => {
   const { workspace, env, key, sim, knownHosts } = await deployWorkspace('walkthrough', {});
   t.after(() => sim.stop());
   // A fresh profile: no acrnNest settings at all. The board is an ~/.ssh/config host (HOME of this test).
