@@ -23,6 +23,8 @@ import type { ResolvedTarget } from '../hv-core/target/target.js';
 import { parseXml } from '../hv-core/xml/parser.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
+import { choosePathSetting } from './choose.js';
+import { applyRebootChoice, mustAskBeforeReboot, REBOOT_CHOICES, rebootQuestion } from './rebootConsent.js';
 import { buttonsFor, retriesWithSudoPassword } from './errorActions.js';
 import { logError } from './log.js';
 import type { Action, RunOutcome, RunRequest, Sink } from './run.js';
@@ -64,6 +66,11 @@ export class BuildController implements vscode.Disposable {
   private running: AbortController | undefined;
   /** The target of the last deploy (its console opens after a successful deploy). */
   private lastTarget: ResolvedTarget | undefined;
+  private readonly finished = new vscode.EventEmitter<void>();
+  /** Fires after each Build / Deploy / Build and Deploy (the Project view refreshes). */
+  readonly onDidFinish = this.finished.event;
+  /** One line about the last deploy (or its failure), for the Project view. */
+  lastDeploy: { ok: boolean; text: string; at: Date } | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.diagnostics = vscode.languages.createDiagnosticCollection(DIAGNOSTICS_NAME);
@@ -76,7 +83,7 @@ export class BuildController implements vscode.Disposable {
     this.buildItem.command = Commands.build;
     this.deployItem = vscode.window.createStatusBarItem('acrnNest.deploy', vscode.StatusBarAlignment.Left, 49);
     this.deployItem.name = 'acrn-nest Build and Deploy';
-    this.deployItem.text = '$(cloud-upload) Deploy';
+    this.deployItem.text = '$(cloud-upload) Build and Deploy';
     this.deployItem.tooltip = 'acrn-nest: build, then deploy to the target';
     this.deployItem.command = Commands.buildAndDeploy;
     this.subs.push(
@@ -193,11 +200,21 @@ export class BuildController implements vscode.Disposable {
     const target = await pickTarget(this.ctx.config, req.target, 'deploying');
     if (!target) throw new CancelledByUser();
     this.lastTarget = target;
+    // A deploy reboots the board: ask first, unless the user said not to for this target.
+    let noReboot = false;
+    const store = this.ctx.extension.globalState;
+    if (mustAskBeforeReboot(store, target)) {
+      const choice = await vscode.window.showWarningMessage(rebootQuestion(target), { modal: true }, ...REBOOT_CHOICES);
+      const answer = await applyRebootChoice(store, target, choice);
+      if (!answer.proceed) throw new CancelledByUser();
+      noReboot = answer.noReboot;
+    }
     const attempt = async (): Promise<DeployResult> =>
       deploy({
         target,
         image,
         scenario,
+        noReboot,
         connect: await connectOptions(target, this.passwords, this.ctx.log, req.signal),
         signal: req.signal,
         onEvent: (e: DeployEvent) => {
@@ -292,6 +309,15 @@ export class BuildController implements vscode.Disposable {
         return this.run({ action, scenario: args.scenario, target: args.target, signal: ac.signal, sink, publishDiagnostics: true });
       },
     );
+    // Walkthrough steps complete on these (package.json contributes.walkthroughs, onContext).
+    if (outcome.ok && outcome.build) void vscode.commands.executeCommand('setContext', 'acrnNest.built', true);
+    if (outcome.ok && outcome.deploy) void vscode.commands.executeCommand('setContext', 'acrnNest.deployed', true);
+    if (action !== 'build') {
+      this.lastDeploy = outcome.ok && outcome.deploy
+        ? { ok: true, text: `deployed to ${outcome.deploy.target}${outcome.deploy.rebooted ? ', rebooted, ACRN running' : ' (boots on the next reboot)'}`, at: new Date() }
+        : { ok: false, text: outcome.cancelled ? 'cancelled' : `failed at ${outcome.failure?.step ?? '?'}: ${outcome.failure?.message ?? ''}`, at: new Date() };
+    }
+    this.finished.fire();
     await this.report(action, outcome);
     return outcome;
   }
@@ -317,6 +343,11 @@ export class BuildController implements vscode.Disposable {
     if (pick.kind === 'showLog') this.output.show(true);
     else if (pick.kind === 'showProblems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     else if (pick.kind === 'openSetting') await vscode.commands.executeCommand('workbench.action.openSettings', pick.setting);
+    else if (pick.kind === 'runCommand') {
+      if (await vscode.commands.executeCommand(pick.command)) await this.runWithProgress(action);
+    } else if (pick.kind === 'choosePath') {
+      if (await choosePathSetting(this.ctx, pick.setting, pick.folder)) await this.runWithProgress(action);
+    }
     else if (pick.kind === 'cleanAndBuild' && f.tree) {
       await this.clean(f.tree);
       await this.runWithProgress(action);

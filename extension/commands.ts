@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { BOARD_VM_COMMANDS } from './boardvm.js';
 import { BUILD_COMMANDS } from './build.js';
 import { CONSOLE_COMMANDS } from './console/commands.js';
-import { Commands } from './constants.js';
+import { addTarget } from './addTarget.js';
+import { choosePathSetting } from './choose.js';
+import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 import { logError } from './log.js';
 import { openNvmxWizard } from './nvmx/wizard.js';
@@ -35,6 +37,9 @@ export const COMMANDS: Record<string, CommandFactory> = {
     void vscode.window.showInformationMessage('acrn-nest: language server restarted');
   },
   [Commands.showLog]: (ctx) => () => ctx.log.show(),
+  [Commands.chooseAcrnTree]: (ctx) => () => choosePathSetting(ctx, Settings.acrnTree, true),
+  [Commands.chooseBoardFile]: (ctx) => () => choosePathSetting(ctx, Settings.boardFile, false),
+  [Commands.addTarget]: (ctx) => () => addTarget(ctx),
   [Commands.showDocumentInfo]: (ctx) => async () => {
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const info = uri ? ctx.server.infos.get(uri) : undefined;
@@ -44,6 +49,10 @@ export const COMMANDS: Record<string, CommandFactory> = {
     }
     const pick = await vscode.window.showQuickPick(
       [
+        { label: '$(wand) Open NVMX wizard', id: Commands.nvmxWizard },
+        { label: '$(folder) Choose ACRN tree...', id: Commands.chooseAcrnTree },
+        { label: '$(circuit-board) Choose Board XML...', id: Commands.chooseBoardFile },
+        { label: '$(checklist) Lint workspace (Problems)', id: 'workbench.actions.view.problems' },
         { label: '$(output) Show acrn-nest log', id: Commands.showLog },
         { label: '$(debug-restart) Restart language server', id: Commands.restartServer },
       ],

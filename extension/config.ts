@@ -82,6 +82,12 @@ export class Config {
     return this.settings().defaultTarget;
   }
 
+  /** Writes one acrnNest.* setting (workspace scope). */
+  async set(key: string, value: unknown): Promise<void> {
+    if (!this.source.update) throw new Error(`cannot write ${key} here`);
+    await this.source.update(key, value);
+  }
+
   async setDefaultTarget(name: string): Promise<void> {
     await this.source.update?.(Settings.defaultTarget, name);
   }

@@ -31,11 +31,16 @@ export const Commands = {
   sendVmConsoleEscape: 'acrnNest.sendVmConsoleEscape',
   doctor: 'acrnNest.doctor',
   refreshNested: 'acrnNest.refreshNested',
+  // set-up (extension/choose.ts, issue 11)
+  chooseAcrnTree: 'acrnNest.chooseAcrnTree',
+  chooseBoardFile: 'acrnNest.chooseBoardFile',
+  addTarget: 'acrnNest.addTarget',
 } as const;
 
 /** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */
 export const Views = {
   nested: 'acrnNest.nested',
+  project: 'acrnNest.project',
 } as const;
 
 export const TerminalProfiles = {

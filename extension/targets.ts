@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ConnectOptions, HostKeyInfo } from '../hv-core/target/connection.js';
 import type { ResolvedTarget } from '../hv-core/target/target.js';
 import type { Config } from './config.js';
-import { Settings } from './constants.js';
+import { Commands, Settings } from './constants.js';
 import { SudoPasswords } from './secrets.js';
 import { chooseTarget } from './targetChoice.js';
 
@@ -29,15 +29,28 @@ export async function pickTarget(config: Config, name: string | undefined, purpo
   const choice = chooseTarget(config.targets(), name, config.defaultTarget, ask);
   if (choice.kind === 'target') return choice.target;
   if (choice.kind === 'none') {
+    const add = 'Add Target...';
     const open = 'Open Settings';
-    const a = await vscode.window.showErrorMessage(`acrn-nest: no target configured for ${purpose}. Add one to "${Settings.targets}" (host, user, … or { "name", "sshAlias" }).`, open);
+    const a = await vscode.window.showErrorMessage(`acrn-nest: no target configured for ${purpose}. Add one (from ~/.ssh/config or a host and user), or edit "${Settings.targets}".`, add, open);
     if (a === open) await vscode.commands.executeCommand('workbench.action.openSettings', Settings.targets);
+    if (a === add) {
+      const name = await vscode.commands.executeCommand<string | undefined>(Commands.addTarget);
+      if (name) return pickTarget(config, name, purpose);
+    }
     return undefined;
   }
+  const ADD = '$(add) Add Target...';
   const pick = await vscode.window.showQuickPick(
-    choice.items.map(({ target: t, isDefault }) => ({ label: t.name, description: `${t.user}@${t.host}:${t.port}`, detail: isDefault ? 'the current default' : undefined, target: t })),
+    [
+      ...choice.items.map(({ target: t, isDefault }) => ({ label: t.name, description: `${t.user}@${t.host}:${t.port}`, detail: isDefault ? 'the current default' : undefined, target: t as ResolvedTarget | undefined })),
+      { label: ADD, description: 'from ~/.ssh/config, or a host and user', detail: undefined, target: undefined },
+    ],
     { title: `acrn-nest: target for ${purpose}`, placeHolder: `Set ${Settings.defaultTarget} to skip this question` },
   );
+  if (pick && !pick.target) {
+    const name = await vscode.commands.executeCommand<string | undefined>(Commands.addTarget);
+    return name ? pickTarget(config, name, purpose) : undefined;
+  }
   return pick?.target;
 }
 

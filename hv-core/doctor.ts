@@ -145,7 +145,11 @@ export function serviceVmChecks(p: Probe): DoctorCheck[] {
 
 export async function probeServiceVm(host: RemoteHost): Promise<DoctorCheck[]> {
   const r = await host.exec(PROBE_SCRIPT);
-  if (r.code !== 0 && !r.stdout.includes('vmx=')) throw new Error(`${host.label}: the probe failed (exit ${String(r.code)}): ${r.stderr.trim()}`);
+  if (r.code !== 0 && !r.stdout.includes('vmx=')) {
+    // A target with no POSIX shell (the demo's board simulator): say what it is, not "sh: command not found".
+    if (r.code === 127 && !r.stdout.trim()) throw new Error(`${host.label} has no POSIX shell to run the doctor's probe (${r.stderr.trim().split('\n')[0]}): Doctor checks a real Service VM (a Linux with sh, /proc and /dev/kvm). The demo's board simulator is not one: it supports Build and Deploy and the hypervisor console, not Doctor or L2 guests.`);
+    throw new Error(`${host.label}: the probe failed (exit ${String(r.code)}): ${r.stderr.trim()}`);
+  }
   return serviceVmChecks(parseProbe(r.stdout));
 }
 

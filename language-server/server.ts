@@ -13,6 +13,7 @@ import { SETTINGS_SECTION } from '../hv-core/settings-paths.js';
 import { VERSION } from '../hv-core/version.js';
 import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
+import { treeMismatchDiagnostic } from './features/treeMismatch.js';
 import type { DocumentInfo, ServerSettings } from './protocol.js';
 import { DEFAULT_SERVER_SETTINGS, DocumentInfoNotification, DocumentInfoRequest, resolveServerSettings } from './protocol.js';
 import type { ServerFeature, ServerContext } from './features/feature.js';
@@ -29,10 +30,14 @@ export function startServer(connection: Connection): void {
   let supportsConfiguration = false;
   // acrnNest.boardFile reaches every checker as options.board (parsed once, cached by path + mtime);
   // without it the checkers find the board from the scenario (board= in the tree, siblings).
+  // A document's own ACRN tree (its folder's acrnNest.acrnTree, asked with its scopeUri): a v2.6
+  // scenario and a v3.3 one can sit in one multi-root window, each with its tree (issue 11).
+  const docTrees = new Map<string, string>();
+  const treeOf = (uri: string): string | undefined => (docTrees.has(uri) ? docTrees.get(uri) : settings.acrnTree) || undefined;
   // The full analysis (ACRN's assertions and datachecks) runs in a worker thread, off this loop.
   const cache = new AnalysisCache(
-    () => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }),
-    () => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: settings.acrnTree || undefined, boardFile: settings.boardFile || undefined }),
+    (uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }),
+    (uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), boardFile: settings.boardFile || undefined }),
     (msg, e) => log(msg, e),
   );
   const timers = new Map<string, NodeJS.Timeout>();
@@ -91,6 +96,8 @@ export function startServer(connection: Connection): void {
           const cur = documents.get(uri);
           if (!st || !cur || cur.version !== st.version) return;
           const diagnostics = st.analysis.findings.map((f) => toDiagnostic(uri, st.lines, f));
+          const mismatch = treeMismatchDiagnostic(st, treeOf(uri));
+          if (mismatch) diagnostics.unshift(mismatch);
           void connection.sendDiagnostics({ uri, version: st.version, diagnostics });
           const i = info(uri);
           if (i) void connection.sendNotification(DocumentInfoNotification.type, i);
@@ -109,6 +116,19 @@ export function startServer(connection: Connection): void {
         validate(uri);
       }, delay),
     );
+  }
+
+  /** Asks for a document's own tree (its cached analysis is dropped when the tree differs). */
+  async function pullDocTree(uri: string): Promise<void> {
+    if (!supportsConfiguration) return;
+    try {
+      const [s] = (await connection.workspace.getConfiguration([{ scopeUri: uri, section: SETTINGS_SECTION }])) as (Partial<ServerSettings> | null)[];
+      const tree = resolveServerSettings(s ?? {}, scope).acrnTree;
+      if ((tree || undefined) !== treeOf(uri)) cache.delete(uri);
+      docTrees.set(uri, tree);
+    } catch (e) {
+      log('acrn-nest: reading a document\'s settings failed', e);
+    }
   }
 
   async function pullSettings(): Promise<void> {
@@ -137,18 +157,23 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeConfiguration(() => {
-    void pullSettings().then(() => ctx.revalidateAll());
+    docTrees.clear();
+    void Promise.all([pullSettings(), ...documents.all().map((d) => pullDocTree(d.uri))]).then(() => ctx.revalidateAll());
   });
 
   connection.onRequest(DocumentInfoRequest.type, (p) => guard('documentInfo', null, () => info(p.uri)));
 
-  documents.onDidOpen((e: TextDocumentChangeEvent<TextDocument>) => schedule(e.document.uri, 0));
+  documents.onDidOpen((e: TextDocumentChangeEvent<TextDocument>) => {
+    // Diagnostics once the document's own tree is known (a wrong-tree warning must not flash).
+    void pullDocTree(e.document.uri).then(() => schedule(e.document.uri, 0));
+  });
   documents.onDidChangeContent((e) => schedule(e.document.uri));
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     cache.delete(e.document.uri);
+    docTrees.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -3,8 +3,9 @@
 #   1. installs what it needs (scripts/install-deps.sh: Debian packages, npm ci, code-server),
 #   2. builds and packages the extension (npm run package -> dist/acrn-nest.vsix),
 #   3. installs the VSIX into a local code-server profile under .e2e/demo/,
-#   4. writes the sample workspace .e2e/demo-workspace/ from demo/workspace/ (a v2.6 scenario in the
-#      style of ACRN's nested-virtualization recipe, a v3.3 scenario, a board XML),
+#   4. writes the sample workspace .e2e/demo-workspace/ from demo/workspace/: a multi-root workspace
+#      with a v2.6 folder (a scenario in the style of ACRN's nested-virtualization recipe) and a v3.3
+#      folder, each with an ACRN tree of its own version (acrnNest.acrnTree per folder),
 #   5. starts code-server on 127.0.0.1:8080 (or the next free port) and prints the URL to open.
 # Stays in the foreground; Ctrl-C stops code-server (and anything else the demo started).
 # Environment: DEMO_PORT (first port to try, default 8080).
@@ -20,13 +21,27 @@ FIRST_PORT="${DEMO_PORT:-8080}"
 say() { printf '[demo] %s\n' "$*"; }
 
 # --- 1. dependencies ---------------------------------------------------------------------------
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --demo
 
 # --- 2. build and package ------------------------------------------------------------------------
-say "building and packaging the extension"
+# A warm restart skips what has not changed: the VSIX is rebuilt (and reinstalled) only when the
+# hash of its inputs differs from the last demo's.
 mkdir -p "$DEMO_DIR"
-npm run -s package >"$DEMO_DIR/package.log" 2>&1 || { cat "$DEMO_DIR/package.log" >&2; say "npm run package failed"; exit 1; }
 VSIX="$ROOT/dist/acrn-nest.vsix"
+inputs_hash() {
+  find extension language-server hv-core webview snippets media package.json package-lock.json README.md LICENSE .vscodeignore scripts/build.mjs -type f -print0 2>/dev/null |
+    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+HASH="$(inputs_hash)"
+HASH_FILE="$DEMO_DIR/vsix-inputs.sha256"
+FRESH=""
+if [ -f "$VSIX" ] && [ -f "$HASH_FILE" ] && [ "$(cat "$HASH_FILE")" = "$HASH" ]; then
+  say "extension unchanged since the last demo: not rebuilt"
+else
+  say "building and packaging the extension"
+  npm run -s package >"$DEMO_DIR/package.log" 2>&1 || { cat "$DEMO_DIR/package.log" >&2; say "npm run package failed"; exit 1; }
+  FRESH=1
+fi
 
 # --- 3. install the VSIX into the demo profile ---------------------------------------------------
 mkdir -p "$DEMO_DIR/user-data/User" "$DEMO_DIR/extensions"
@@ -43,31 +58,23 @@ if [ ! -f "$DEMO_DIR/user-data/User/settings.json" ]; then
 EOF
 fi
 cs() { "$CODE_SERVER" --config "$DEMO_DIR/config.yaml" --user-data-dir "$DEMO_DIR/user-data" --extensions-dir "$DEMO_DIR/extensions" "$@"; }
-say "installing $(basename "$VSIX") into code-server"
-cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
+if [ -n "$FRESH" ] || ! ls "$DEMO_DIR/extensions" 2>/dev/null | grep -q '^acrn-nest\.acrn-nest-'; then
+  say "installing $(basename "$VSIX") into code-server"
+  cs --force --install-extension "$VSIX" >"$DEMO_DIR/install.log" 2>&1 || { cat "$DEMO_DIR/install.log" >&2; say "installing the VSIX failed"; exit 1; }
+  printf '%s\n' "$HASH" >"$HASH_FILE"
+fi
 
 # --- 4. the sample workspace ---------------------------------------------------------------------
-# Fresh files are copied; a file you edited in the demo workspace is kept (delete the folder to reset).
-mkdir -p "$WORKSPACE"
-for src in demo/workspace/*; do
-  dst="$WORKSPACE/$(basename "$src")"
-  stamp="$DEMO_DIR/originals/$(basename "$src")"
-  if [ ! -e "$dst" ] || { [ -f "$stamp" ] && cmp -s "$dst" "$stamp"; }; then
-    cp "$src" "$dst"
-  elif ! cmp -s "$src" "$dst"; then
-    say "kept your edited $(basename "$dst") (rm -r .e2e/demo-workspace to reset)"
-  fi
-  mkdir -p "$DEMO_DIR/originals"
-  cp "$src" "$stamp"
-done
+# A multi-root workspace, one folder per ACRN version, each with the tree of its own version
+# (scripts/demo-workspace.sh; test/unit/demo-workspace.test.ts checks it).
+bash scripts/demo-workspace.sh "$WORKSPACE" "$DEMO_DIR"
+WORKSPACE_FILE="$WORKSPACE/acrn-nest-demo.code-workspace"
 
 # --- board simulator -------------------------------------------------------------------------------
 # THE BOARD SIMULATOR stands in for the NUC (hv-core/sim/board-simulator.ts): an SSH server on
 # 127.0.0.1 that behaves like the Service VM (GRUB, reboot with a new boot id, fallback on a bad
 # image) and serves a hypervisor console on a TCP port. The demo profile gets a target for it, so
-# "acrn-nest: Build and Deploy" works end to end. The build uses ACRN_TREE when set (a real build);
-# otherwise a FAKE ACRN tree (test/fixtures/fake-acrn-tree: its make validates nothing real and
-# writes a stand-in acrn.bin), named as such in the settings.
+# "acrn-nest: Build and Deploy" works end to end (the trees: step 4).
 SIM_PID=""
 SIM_DIR="$DEMO_DIR/board-sim"
 start_board_simulator() {
@@ -85,22 +92,17 @@ start_board_simulator() {
     case "$line" in BOARD_SIM_READY*) ready="${line#BOARD_SIM_READY }" ;; esac
   done
   cat <&4 >>"$SIM_DIR/simulator.log" &
-  local tree="${ACRN_TREE:-}"
-  if [ -z "$tree" ]; then
-    tree="$DEMO_DIR/fake-acrn-tree"
-    rm -rf "$tree" && cp -r test/fixtures/fake-acrn-tree "$tree"
-  fi
-  SIM_READY="$ready" TREE="$tree" SETTINGS="$DEMO_DIR/user-data/User/settings.json" node -e '
+  SIM_READY="$ready" SETTINGS="$DEMO_DIR/user-data/User/settings.json" node -e '
     const fs = require("fs");
     const r = JSON.parse(process.env.SIM_READY);
     const s = JSON.parse(fs.readFileSync(process.env.SETTINGS, "utf8"));
     s["acrnNest.targets"] = [{ name: "board-simulator", host: "127.0.0.1", port: r.port, user: "acrn", identityFile: r.identityFile, knownHostsFile: r.knownHosts, console: { type: "tcp", host: "127.0.0.1", port: r.consolePort } }];
     s["acrnNest.defaultTarget"] = "board-simulator";
-    s["acrnNest.acrnTree"] = process.env.TREE;
+    delete s["acrnNest.acrnTree"]; // per folder: .vscode/settings.json of v2.6/ and v3.3/
     fs.writeFileSync(process.env.SETTINGS, JSON.stringify(s, null, 2) + "\n");
     console.log(`[demo] board simulator: ssh acrn@127.0.0.1 -p ${r.port} (host key ${r.hostFingerprint}), console 127.0.0.1:${r.consolePort}`);
   '
-  if [ -z "${ACRN_TREE:-}" ]; then say "build: FAKE ACRN tree $tree (set ACRN_TREE=/path/to/acrn-hypervisor for a real build)"; else say "build: ACRN tree $ACRN_TREE"; fi
+  say "the board simulator supports Build and Deploy and the hypervisor console; it has no shell, QEMU or KVM, so Doctor and Launch L2 Guest say so and stop (they need a real Service VM)"
 }
 stop_board_simulator() {
   if [ -n "$SIM_PID" ]; then kill -TERM -- "-$SIM_PID" 2>/dev/null || kill -TERM "$SIM_PID" 2>/dev/null || true; fi
@@ -154,9 +156,9 @@ while :; do
 done
 cat <&3 >>"$LOG" &
 
-URL="http://127.0.0.1:$PORT/?folder=$WORKSPACE"
+URL="http://127.0.0.1:$PORT/?workspace=$WORKSPACE_FILE"
 say "acrn-nest demo is running (code-server log: ${LOG#"$ROOT"/})"
 say "open: $URL"
-say "files: nuc-v26-nested.xml (ACRN v2.6, nested virtualization off), nuc11-v33-shared.xml (v3.3), nuc11tnbi5-board.xml (board)"
+say "files: v2.6/nuc-v26-nested.xml (ACRN v2.6, nested virtualization off; a v2.6 tree), v3.3/nuc11-v33-shared.xml (a v3.3 tree), nuc11tnbi5-board.xml (board, in both)"
 say "Ctrl-C to stop"
 wait "$CS_PID"

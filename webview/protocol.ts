@@ -66,6 +66,8 @@ export interface NvmxState {
   family: 'v2' | 'v3' | undefined;
   enabled: boolean;
   complete: boolean;
+  /** What the badge says: on / partly on (n of m steps) / off (hv-core/nvmx/state.ts). */
+  summary: { state: 'on' | 'partly' | 'off'; text: string };
   steps: NvmxStepView[];
   /** VMs that would share pCPUs with the Service VM once SCHED_NOOP is on. */
   sharing: NvmxSharingView[];

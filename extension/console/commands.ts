@@ -8,6 +8,7 @@ import { formatChecks, probeServiceVm, scenarioChecks, type DoctorCheck } from '
 import { L2Error } from '../../hv-core/l2/manager.js';
 import type { Accel, L2Net, L2Spec } from '../../hv-core/l2/qemu.js';
 import { NAME_RE } from '../../hv-core/l2/qemu.js';
+import { checkL2Ready } from '../../hv-core/l2/ready.js';
 import { isAcrnText } from '../../hv-core/settings.js';
 import type { ResolvedTarget } from '../../hv-core/target/target.js';
 import { Commands, TerminalProfiles, Views } from '../constants.js';
@@ -113,6 +114,22 @@ export const CONSOLE_COMMANDS: Record<string, CommandFactory> = {
     const t = await targetFrom(ctx, arg, 'launching an L2 guest');
     if (!t) return;
     const s = consoleSettings(ctx.config, t).l2;
+    // Reachable, a shell, QEMU, /dev/kvm: checked before any question (issue 11).
+    const ready = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: checking that ${t.name} can run L2 guests` }, async () => {
+      try {
+        return await checkL2Ready(await m.host(t), (s.accel ?? 'kvm') as Accel);
+      } catch (e) {
+        return { ok: false, shell: false, qemu: false, kvm: false, problems: [`cannot connect to ${t.name}: ${e instanceof Error ? e.message : String(e)}`] };
+      }
+    });
+    if (!ready.ok) {
+      ctx.log.warn(`launch L2 on ${t.name}: ${ready.problems.join('; ')}`);
+      const doctor = 'Run Doctor';
+      const a = await vscode.window.showErrorMessage(`acrn-nest: ${t.name} cannot run an L2 guest: ${ready.problems.join(' ')}`, ...(ready.shell ? [doctor] : []), 'Show Log');
+      if (a === doctor) await vscode.commands.executeCommand(Commands.doctor, t.name);
+      else if (a === 'Show Log') ctx.log.show();
+      return;
+    }
     const name = await vscode.window.showInputBox({ title: `L2 guest on ${t.name}: name`, value: 'l2-guest', validateInput: (v) => (NAME_RE.test(v) ? undefined : "letters, digits, '.', '_' or '-' (at most 64)") });
     if (!name) return;
     const kind = await vscode.window.showQuickPick([{ label: 'Disk image', description: 'raw or qcow2 on the Service VM, virtio (the recipe\'s -drive ...,if=virtio)', id: 'disk' }, { label: 'Linux kernel', description: 'boot a kernel directly (-kernel, -append)', id: 'kernel' }], { title: `L2 guest ${name}: boot from` });

@@ -4,7 +4,8 @@
  * through hv-core/target with the extension's host-key modal (extension/targets.ts).
  */
 import * as vscode from 'vscode';
-import { hypervisorBanner, parseVmList, type AcrnVm } from '../../hv-core/console/acrnShell.js';
+import { hypervisorBanner } from '../../hv-core/console/acrnShell.js';
+import { vmListOwnSession, type VmListResult } from '../../hv-core/console/vmList.js';
 import { hypervisorSource, sshSerialTarget } from '../../hv-core/console/config.js';
 import type { HostProvider, RemoteHost } from '../../hv-core/console/remote.js';
 import { L2ConsoleSource } from '../../hv-core/console/remoteSources.js';
@@ -158,32 +159,11 @@ export class ConsoleManager implements vscode.Disposable {
   }
 
   /**
-   * The L1 VMs from `vm_list` on an open, connected hypervisor shell (not the read-only log):
-   * sends the command and reads up to the next prompt (bounded).
+   * The L1 VMs from `vm_list`, in a console session of its own (never the user's open console):
+   * `ok: false` with why when the console cannot take a second session (nothing is sent then).
    */
-  async vmList(target: string, timeoutMs = 3000): Promise<AcrnVm[] | undefined> {
-    const c = this.open.get(`hv:${target}`);
-    const s = c?.pty.session;
-    if (!s || !s.connected || s.readOnly) return undefined;
-    return await new Promise<AcrnVm[] | undefined>((resolve) => {
-      let text = '';
-      const onData = (d: Buffer): void => {
-        text += d.toString('latin1');
-        if (/VM_NAME[\s\S]*ACRN:\\>/.test(text)) finish(parseVmList(text));
-      };
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
-      function finish(v: AcrnVm[] | undefined): void {
-        clearTimeout(timer);
-        s!.off('data', onData);
-        resolve(v);
-      }
-      s.on('data', onData);
-      try {
-        s.send('vm_list\r');
-      } catch {
-        finish(undefined);
-      }
-    });
+  async vmList(target: ResolvedTarget, timeoutMs = 5000): Promise<VmListResult> {
+    return vmListOwnSession(this.hypervisorSession(target).session.source, timeoutMs);
   }
 
   dispose(): void {

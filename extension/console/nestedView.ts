@@ -1,6 +1,6 @@
 /**
- * The "Nested" view: each target, its hypervisor console, its L1 VMs (from vm_list when the
- * hypervisor shell is open and reachable) and its L2 guests (listed over SSH), with Launch,
+ * The "Nested" view: each target, its hypervisor console, its L1 VMs (vm_list in a console session
+ * of its own, never the user's) and its L2 guests (listed over SSH), with Launch,
  * Attach and Stop actions (contextValue drives the inline menus in package.json).
  */
 import * as vscode from 'vscode';
@@ -91,7 +91,7 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
       const { targets, errors } = configuredTargets(this.config);
       const out: NestedNode[] = targets.map((target) => ({ kind: 'target', target }));
       for (const e of errors) out.push({ kind: 'message', label: e, error: true });
-      if (!out.length) out.push({ kind: 'message', label: 'No targets: add one to acrnNest.targets' });
+      if (!out.length) out.push({ kind: 'message', label: 'No targets: run "acrn-nest: Add Target..."' });
       return out;
     }
     switch (n.kind) {
@@ -102,17 +102,20 @@ export class NestedView implements vscode.TreeDataProvider<NestedNode> {
           { kind: 'l2group', target: n.target },
         ];
       case 'l1group': {
-        const vms = await this.consoles.vmList(n.target.name);
-        if (!vms) return [{ kind: 'message', label: 'Open the hypervisor console (the ACRN:\\> shell) to list them' }];
+        const r = await this.consoles.vmList(n.target);
+        if (!r.ok) return [{ kind: 'message', label: 'not listed: acrn-nest does not type into your console', detail: r.why }];
+        const vms = r.vms;
         if (!vms.length) return [{ kind: 'message', label: 'vm_list printed no VMs' }];
         return vms.map((v) => ({ kind: 'l1', target: n.target, label: `${v.id}: ${v.name}`, detail: v.state }));
       }
       case 'l2group': {
         try {
           const m = await this.consoles.l2Manager(n.target);
-          const list = await m.list();
-          if (!list.length) return [{ kind: 'message', label: 'none (Launch L2 Guest…)' }];
-          return list.map((g) => ({ kind: 'l2', target: n.target, name: g.name, running: g.running, detail: g.spec ? `${g.spec.memory ?? '2G'}, ${g.spec.smp ?? 2} vCPU, ${g.spec.accel ?? 'kvm'}` : '' }));
+          const { guests: list, skipped } = await m.scan();
+          const out: NestedNode[] = list.map((g) => ({ kind: 'l2', target: n.target, name: g.name, running: g.running, detail: g.spec ? `${g.spec.memory ?? '2G'}, ${g.spec.smp ?? 2} vCPU, ${g.spec.accel ?? 'kvm'}` : '' }));
+          if (skipped.length) out.push({ kind: 'message', label: `skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} that are not L2 guests`, detail: skipped.map((s) => `${s.name}: ${s.why}`).join('\n') });
+          if (!out.length) out.push({ kind: 'message', label: 'none (Launch L2 Guest…)' });
+          return out;
         } catch (e) {
           return [{ kind: 'message', label: 'cannot list L2 guests', detail: e instanceof Error ? e.message : String(e), error: true }];
         }

@@ -14,6 +14,7 @@ import type { PlanOptions } from '../../hv-core/nvmx/engine.js';
 import { nvmxStatus, planDisable, planEnable } from '../../hv-core/nvmx/engine.js';
 import type { XmlDocument } from '../../hv-core/xml/model.js';
 import { parseXml } from '../../hv-core/xml/parser.js';
+import { nvmxSummary } from '../../hv-core/nvmx/state.js';
 import { LineIndex } from '../../hv-core/xml/positions.js';
 import type { NvmxAction, NvmxApplyResult, NvmxPreview, NvmxRequest, NvmxSharingChoice, NvmxState, NvmxToHost, NvmxToWebview } from '../../webview/protocol.js';
 import { checkNvmxToHost } from '../../webview/protocol.js';
@@ -104,7 +105,7 @@ export class NvmxWizard implements vscode.Disposable {
   /** The checklist for the document's current text. */
   state(): NvmxState {
     const text = this.doc.getText();
-    const base: NvmxState = { uri: this.doc.uri.toString(), fileName: path.basename(this.doc.uri.fsPath || this.doc.uri.path), version: this.doc.version, dialect: '', family: undefined, enabled: false, complete: false, steps: [], sharing: [], board: null };
+    const base: NvmxState = { uri: this.doc.uri.toString(), fileName: path.basename(this.doc.uri.fsPath || this.doc.uri.path), version: this.doc.version, dialect: '', family: undefined, enabled: false, complete: false, summary: { state: 'off', text: 'off' }, steps: [], sharing: [], board: null };
     const board = this.board(text);
     try {
       const st = nvmxStatus(text, { board: board.doc });
@@ -115,6 +116,7 @@ export class NvmxWizard implements vscode.Disposable {
         family: st.family,
         enabled: st.enabled,
         complete: st.complete,
+        summary: (({ state, text }) => ({ state, text }))(nvmxSummary(st)),
         board: board.file,
         steps: st.steps.map((s) => ({ id: s.id, title: s.title, recipe: s.recipe, satisfied: s.satisfied, notApplicable: !!s.notApplicable, detail: s.detail, line: lines.positionAt(s.start).line + 1, start: s.start, end: s.end })),
         // Enabling decides the Service VM's pCPUs first: list the VMs the enable plan would see.

@@ -30,6 +30,7 @@ import type { BuildFinding, MappedFile, ParsedLine } from './parse.js';
 import { BuildOutputParser, compilerFinding, validatorFindings } from './parse.js';
 import type { PreflightResult } from './preflight.js';
 import { preflight } from './preflight.js';
+import { hasAcrnModules, pythonCandidates } from './python.js';
 import type { AcrnTreeInfo, BuildStep } from './tree.js';
 import { BuildError, inspectAcrnTree } from './tree.js';
 
@@ -45,6 +46,11 @@ export interface BuildOptions {
   force?: boolean;
   /** Local builds: the python3 interpreter make should run (put first in PATH as `python3`). */
   python?: string;
+  /**
+   * Local builds without `python`, when PATH's python3 cannot run ACRN's config tools: the other
+   * interpreters to probe, in order (default: /usr/bin/python3, then python3.N on PATH and in /usr/bin).
+   */
+  pythonCandidates?: string[];
   /** make -j; default: the number of CPUs (local) or `nproc` (build host). */
   jobs?: number;
   /** Extra `VAR=value` make arguments, e.g. RELEASE=y. */
@@ -77,6 +83,8 @@ export interface BuildResult {
   error?: BuildError;
   tree?: AcrnTreeInfo;
   preflight?: PreflightResult;
+  /** Set when the build chose another python3 than PATH's (which, and why). */
+  python?: { executable: string; reason: string };
   /** The exact make command line (argv) that ran or would run. */
   makeArgv?: string[];
   durationMs: number;
@@ -270,17 +278,36 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
 
     if (!opts.skipPreflight) {
       step('preflight', `Checking build prerequisites on ${host.label}`);
-      const alt = host.kind === 'local' && !opts.python && existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined;
-      const pre = await preflight(host, tree, { env, signal: opts.signal, alternativePython: alt });
-      if (alt && pre.problems.some((p) => p.code === 'preflight/python-module')) {
-        // Would /usr/bin/python3 do? Only say so if it really has the modules.
-        const altShim = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-py-'));
-        try {
-          symlinkSync(alt, path.join(altShim, 'python3'));
-          const again = await preflight(host, tree, { env: { ...env, PATH: `${altShim}${path.delimiter}${env?.PATH ?? ''}` }, signal: opts.signal });
-          if (again.problems.some((p) => p.code.startsWith('preflight/python'))) for (const p of pre.problems) if (p.hint) p.hint = p.hint.replace(/, or use \/usr\/bin\/python3.*$/, '.');
-        } finally {
-          rmSync(altShim, { recursive: true, force: true });
+      let pre = await preflight(host, tree, { env, signal: opts.signal });
+      const pyProblem = pre.problems.find((p) => p.code === 'preflight/python-module' || p.code === 'preflight/python-missing' || p.code === 'preflight/python-broken');
+      if (host.kind === 'local' && !opts.python && pyProblem && env) {
+        // PATH's python3 cannot run ACRN's config tools: probe the other interpreters this machine
+        // has and use the first that imports every module (make runs it as python3), saying which.
+        const candidates = opts.pythonCandidates ?? pythonCandidates(env.PATH);
+        const probed: string[] = [];
+        for (const cand of candidates) {
+          probed.push(cand);
+          if (!hasAcrnModules(cand)) continue;
+          const shim = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-py-'));
+          symlinkSync(cand, path.join(shim, 'python3'));
+          const shimEnv = { ...env, PATH: `${shim}${path.delimiter}${env.PATH ?? ''}` };
+          const again = await preflight(host, tree, { env: shimEnv, signal: opts.signal });
+          if (again.problems.some((p) => p.code.startsWith('preflight/python'))) {
+            rmSync(shim, { recursive: true, force: true });
+            continue;
+          }
+          shimDir = shim;
+          env = shimEnv;
+          const was = pre.tools.python ? `${pre.tools.python.executable}` : 'python3';
+          result.python = { executable: cand, reason: `PATH's python3 (${was}) ${pyProblem.code === 'preflight/python-module' ? 'lacks ACRN\'s modules' : 'does not run'}; ${cand} has ${['lxml', 'xmlschema', 'elementpath', 'defusedxml'].join(', ')}` };
+          opts.onLine?.(`acrn-nest: using ${cand} as python3: ${result.python.reason} (set acrnNest.build.python / --python to choose)`, 'stdout');
+          step('preflight', `Using ${cand} (PATH's python3 lacks ACRN's modules)`);
+          pre = again;
+          break;
+        }
+        if (!result.python) {
+          const tried = probed.length ? ` Tried: ${probed.join(', ')} (none imports them).` : '';
+          for (const p of pre.problems) if (p === pyProblem) p.hint = `${p.hint ?? ''}${tried}`.trim();
         }
       }
       result.preflight = pre;

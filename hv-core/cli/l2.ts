@@ -69,14 +69,21 @@ export const l2Command: CliRun = {
         return 0;
       }
       if (sub === 'list') {
-        const list = await m.list();
+        const { guests: list, skipped } = await m.scan();
+        for (const s of skipped) io.err(`acrn-nest l2: skipped ${s.name}: ${s.why}`);
         if (values.json) io.out(JSON.stringify(list, null, 2));
         else if (list.length === 0) io.out(`no L2 guests on ${host.label} (run dir ${await m.runDir()})`);
         else for (const g of list) io.out(describe(g));
         return 0;
       }
       const timeoutMs = values.timeout !== undefined ? Number(values.timeout) * 1000 : undefined;
-      const names = values.name ? [values.name] : (await m.list()).filter((g) => g.running).map((g) => g.name);
+      let names: string[];
+      if (values.name) names = [values.name];
+      else {
+        const { guests, skipped } = await m.scan();
+        for (const s of skipped) io.err(`acrn-nest l2: skipped ${s.name}: ${s.why}`);
+        names = guests.filter((g) => g.running).map((g) => g.name);
+      }
       if (names.length === 0) io.out(`no running L2 guests on ${host.label}`);
       for (const n of names) {
         const r = await m.stop(n, timeoutMs);

@@ -137,28 +137,48 @@ export class L2Manager {
     return { name: spec.name, pid, running: true, paths: p, spec };
   }
 
-  /** Every guest with a directory in the run dir, running or not. */
+  /** Every guest with a directory in the run dir, running or not (what is not ours is skipped). */
   async list(): Promise<L2Guest[]> {
+    return (await this.scan()).guests;
+  }
+
+  /**
+   * The run dir's guests, and the entries that are not ours (a name that is not a guest name, a
+   * directory with neither pid nor spec.json), each with why: the caller says so, nothing fails.
+   */
+  async scan(): Promise<{ guests: L2Guest[]; skipped: { name: string; why: string }[] }> {
     const base = await this.runDir();
     const script = [
       `cd ${shq(base)} 2>/dev/null || exit 0`,
       'for d in */; do',
       '  [ -d "$d" ] || continue',
       '  n=${d%/}',
+      '  ours=no; { [ -e "$n/pid" ] || [ -e "$n/spec.json" ]; } && ours=yes',
       '  pid=$(cat "$n/pid" 2>/dev/null) || pid=',
       '  st=stopped',
       '  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && case "$(cat /proc/$pid/comm 2>/dev/null)" in qemu*) true;; *) false;; esac; then st=running; fi',
       `  spec=$(head -c 4096 "$n/spec.json" 2>/dev/null | tr -d '\\n\\t') || spec=`,
-      `  printf '%s\\t%s\\t%s\\t%s\\n' "$n" "$pid" "$st" "$spec"`,
+      `  printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$(printf '%s' "$n" | tr '\\t\\n' '  ')" "$ours" "$pid" "$st" "$spec"`,
       'done',
     ].join('\n');
     const r = await this.host.exec(script);
     if (r.code !== 0) throw new L2Error(this.host.label, 'listing L2 guests', r.stderr.trim() || `exit status ${String(r.code)}`);
-    const out: L2Guest[] = [];
+    const guests: L2Guest[] = [];
+    const skipped: { name: string; why: string }[] = [];
     for (const line of r.stdout.split('\n')) {
       if (!line) continue;
-      const [name = '', pidText = '', state = '', specText = ''] = line.split('\t');
-      if (!name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) continue;
+      const [name = '', ours = '', pidText = '', state = '', specText = ''] = line.split('\t');
+      if (!name) continue;
+      try {
+        checkName(name);
+      } catch {
+        skipped.push({ name, why: `not an acrn-nest guest name (${base}/${name})` });
+        continue;
+      }
+      if (ours !== 'yes') {
+        skipped.push({ name, why: `no pid or spec.json: not an acrn-nest guest (${base}/${name})` });
+        continue;
+      }
       const pid = pidText ? Number(pidText) : undefined;
       const g: L2Guest = { name, pid: pid && Number.isInteger(pid) ? pid : undefined, running: state === 'running', paths: await this.paths(name) };
       try {
@@ -166,9 +186,9 @@ export class L2Manager {
       } catch {
         // an unreadable spec is not a reason to hide the guest
       }
-      out.push(g);
+      guests.push(g);
     }
-    return out;
+    return { guests, skipped };
   }
 
   async get(name: string): Promise<L2Guest | undefined> {

@@ -11,6 +11,7 @@ import { fixesFor } from '../../hv-core/schema/fixes.js';
 import type { ServerFeature } from './feature.js';
 import { schemaContext } from './schema-context.js';
 import { nvmxCodeActions } from './nvmxActions.js';
+import { treeMismatchActions } from './treeMismatch.js';
 import { upgradeCodeActions } from './upgradeActions.js';
 
 export const codeActionsFeature: ServerFeature = {
@@ -23,13 +24,13 @@ export const codeActionsFeature: ServerFeature = {
         const uri = params.textDocument.uri;
         const refactors = wants(CodeActionKind.RefactorRewrite) ? upgradeCodeActions(ctx, uri, params.range) : [];
         if (!wants(CodeActionKind.QuickFix)) return refactors;
-        const out: CodeAction[] = [];
+        const out: CodeAction[] = treeMismatchActions(params.context.diagnostics as Diagnostic[]);
         const sc = schemaContext(ctx, uri);
         const td = ctx.documents.get(uri);
-        if (!sc || !td) return [...nvmxCodeActions(ctx, uri, params.context.diagnostics), ...refactors];
+        if (!sc || !td) return [...out, ...nvmxCodeActions(ctx, uri, params.context.diagnostics), ...refactors];
         const lines = sc.st.lines;
         for (const d of params.context.diagnostics as Diagnostic[]) {
-          if (typeof d.code === 'string' && d.code.startsWith('nvmx/')) continue;
+          if (typeof d.code === 'string' && (d.code.startsWith('nvmx/') || d.code === 'scenario/tree-mismatch')) continue;
           if (d.source !== 'acrn-nest' || typeof d.code !== 'string') continue;
           const finding = { code: d.code, message: d.message, start: lines.offsetAt(d.range.start), end: lines.offsetAt(d.range.end), data: d.data };
           for (const fix of fixesFor(sc.doc, sc.model, finding)) {

@@ -6,6 +6,7 @@
  */
 import type { CodeAction, CodeLens, Diagnostic } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
+import { nvmxSummary } from '../../hv-core/nvmx/state.js';
 import { nvmxStatus } from '../../hv-core/nvmx/engine.js';
 import { collectFacts } from '../../hv-core/nvmx/facts.js';
 import { isNvmxData } from '../../hv-core/nvmx/rules.js';
@@ -56,9 +57,15 @@ export const nvmxLensFeature: ServerFeature = {
         if (!facts) return [];
         let title: string;
         try {
-          // No step count here: the server may not know the board (the wizard does, and says).
-          const s = nvmxStatus(st.text);
-          title = s.enabled ? 'Nested virtualization: on — open the NVMX wizard (recipe checklist)' : 'Nested virtualization: off — enable with the NVMX wizard…';
+          // The truth: on only when every applicable recipe step holds (issue 11). Steps that need
+          // the board are checked by the wizard, which knows it.
+          const sum = nvmxSummary(nvmxStatus(st.text));
+          title =
+            sum.state === 'on'
+              ? 'Nested virtualization: on — open the NVMX wizard (recipe checklist)'
+              : sum.state === 'partly'
+                ? `Nested virtualization: ${sum.text} — finish with the NVMX wizard…`
+                : 'Nested virtualization: off — enable with the NVMX wizard…';
         } catch {
           return [];
         }

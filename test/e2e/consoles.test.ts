@@ -32,8 +32,12 @@ test('Hypervisor console tab: banner, board output, reconnect across a reboot; N
   });
   t.after(() => cs.stop());
 
-  // The Nested view (Explorer) activates the extension and lists the target with its console.
-  await cs.page.locator('.pane-header', { hasText: 'Nested (ACRN)' }).click();
+  // The Nested view (in acrn-nest's activity-bar container, beside Project) activates the
+  // extension and lists the target with its console.
+  await cs.page.locator('.activitybar .action-item a[aria-label^="acrn-nest"]').click();
+  const nested = cs.page.locator('.pane-header', { hasText: 'Nested (ACRN)' });
+  await nested.waitFor({ state: 'visible' });
+  if ((await nested.getAttribute('aria-expanded')) !== 'true') await nested.click();
   const tree = await cs.waitForText('.part.sidebar', /sim[\s\S]*Hypervisor console/);
   assert.match(tree, /L2 guests/);
   await cs.screenshot('consoles-nested-view');

@@ -264,9 +264,20 @@ test('paths ACRN\'s make would split or run: the inputs are copied to safe names
   assert.match(t.error!.message, /ACRN tree .*acrn tree contains a space: ACRN's Makefiles use this path unquoted/);
 });
 
+test('preflight: PATH\'s python3 lacks lxml & co.: the build probes the machine\'s interpreters, uses /usr/bin/python3 and says so (issue 11 defect 2)', async () => {
+  const s = setup({ pythonNoSite: true });
+  const lines: string[] = [];
+  const r = await build(s, writeScenario(s.dir, GOOD), { onLine: (l) => lines.push(l) });
+  assert.equal(r.ok, true, r.error?.message);
+  assert.equal(r.python?.executable, DEBIAN_PY);
+  assert.match(r.python!.reason, /PATH's python3 .* lacks ACRN's modules/);
+  assert.ok(lines.some((l) => l.includes(`using ${DEBIAN_PY} as python3`)), lines.join('\n'));
+  assert.equal(makeRuns(s), 1);
+});
+
 test('preflight: python3 without lxml & co. is named, with how to fix it; make never runs', async () => {
   const s = setup({ pythonNoSite: true });
-  const r = await build(s, writeScenario(s.dir, GOOD));
+  const r = await build(s, writeScenario(s.dir, GOOD), { pythonCandidates: [] });
   assert.equal(r.error?.step, 'preflight');
   assert.equal(r.error?.code, 'preflight/python-module');
   assert.match(r.error!.message, /python3 \(.*python3.*, Python 3\.\d+\.\d+\) cannot import lxml, xmlschema, elementpath, defusedxml/);

@@ -123,12 +123,30 @@ describe('error codes -> actions', () => {
   test('each code its buttons, "Show Log" last', () => {
     assert.deepEqual(buttonsFor(errorCode(new BuildError('stage', 'build/config-conflict', 'x'))).map((a) => a.label), ['Run make clean and Build', 'Show Log']);
     assert.deepEqual(buttonsFor('build/compile').map((a) => a.kind), ['showProblems', 'showLog']);
-    assert.deepEqual(actionsFor(ErrorCodes.noBoard)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.boardFile' });
-    assert.deepEqual(actionsFor(ErrorCodes.noAcrnTree)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.acrnTree' });
+    assert.deepEqual(actionsFor(ErrorCodes.noBoard).slice(0, 2), [{ kind: 'choosePath', label: 'Choose Board XML...', setting: 'acrnNest.boardFile', folder: false }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.boardFile' }]);
+    assert.deepEqual(actionsFor(ErrorCodes.noAcrnTree).slice(0, 2), [{ kind: 'choosePath', label: 'Choose ACRN tree...', setting: 'acrnNest.acrnTree', folder: true }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.acrnTree' }]);
     assert.deepEqual(actionsFor(ErrorCodes.noHostAcrnTree)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.build.hostAcrnTree' });
-    assert.deepEqual(actionsFor(ErrorCodes.noTarget)[0], { kind: 'openSetting', label: 'Add Target', setting: 'acrnNest.targets' });
+    assert.deepEqual(actionsFor(ErrorCodes.noTarget).slice(0, 2), [{ kind: 'runCommand', label: 'Add Target...', command: 'acrnNest.addTarget' }, { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.targets' }]);
     assert.deepEqual(actionsFor(ErrorCodes.hostKeyRecordFailed)[0], { kind: 'openSetting', label: 'Open Setting', setting: 'acrnNest.targets' });
     assert.deepEqual(buttonsFor(undefined).map((a) => a.kind), ['showLog']);
+    // Issue 11 defect 2: every error a setting can fix offers "Choose..." and "Open Setting".
+    const fixable: Record<string, string> = {
+      'preflight/python-module': 'acrnNest.build.python',
+      'preflight/python-missing': 'acrnNest.build.python',
+      'preflight/python-broken': 'acrnNest.build.python',
+      'preflight/python-module-old': 'acrnNest.build.python',
+      'inputs/dialect-mismatch': 'acrnNest.acrnTree',
+      'tree/missing': 'acrnNest.acrnTree',
+      'tree/not-a-folder': 'acrnNest.acrnTree',
+      'tree/no-version': 'acrnNest.acrnTree',
+      'inputs/board-missing': 'acrnNest.boardFile',
+      'inputs/not-a-board': 'acrnNest.boardFile',
+    };
+    for (const [code, setting] of Object.entries(fixable)) {
+      const b = buttonsFor(code);
+      assert.ok(b.some((a) => a.kind === 'choosePath' && a.setting === setting && a.label.startsWith('Choose')), `${code}: a Choose... button for ${setting}`);
+      assert.ok(b.some((a) => a.kind === 'openSetting' && a.setting === setting), `${code}: Open Setting ${setting}`);
+    }
     assert.deepEqual(buttonsFor(ErrorCodes.sudoPasswordNeeded).map((a) => a.kind), ['showLog'], 'asking for the password is not a button');
   });
   test('errorCode: the base class, BuildError codes, none on plain errors or errno codes', () => {

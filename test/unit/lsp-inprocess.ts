@@ -25,7 +25,8 @@ export interface InProcessServer {
 }
 
 /** `workspaceFolder`: the folder the client reports (relative settings resolve against it). */
-export async function inProcessServer(initial: Record<string, unknown> = {}, opts: { workspaceFolder?: string } = {}): Promise<InProcessServer> {
+/** `scoped`: settings for a resource (the request's scopeUri), merged over the current ones, like a folder's .vscode/settings.json. */
+export async function inProcessServer(initial: Record<string, unknown> = {}, opts: { workspaceFolder?: string; scoped?: (scopeUri: string) => Record<string, unknown> | undefined } = {}): Promise<InProcessServer> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const serverConn = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
@@ -46,10 +47,12 @@ export async function inProcessServer(initial: Record<string, unknown> = {}, opt
   client.onNotification('acrnNest/documentInfo', () => undefined);
   client.onNotification('window/logMessage', () => undefined);
   const pulled: (() => void)[] = [];
-  client.onRequest('workspace/configuration', () => {
+  client.onRequest('workspace/configuration', (p: { items: { scopeUri?: string }[] }) => {
+    const items = p.items ?? [{}];
+    if (items.every((i) => i.scopeUri)) return items.map((i) => ({ ...settings, ...(opts.scoped?.(i.scopeUri!) ?? {}) }));
     // Answer first, then release waiters (on a later turn, when the server has read the answer).
     setImmediate(() => pulled.splice(0).forEach((f) => f()));
-    return [settings];
+    return items.map(() => settings);
   });
   client.onRequest('client/registerCapability', () => null);
   client.listen();

@@ -9,6 +9,8 @@ import type { ServerContext } from '../../language-server/features/feature';
 import { NVMX_WIZARD_COMMAND, nvmxCodeActions, nvmxLensFeature } from '../../language-server/features/nvmxActions';
 import { applyEdits } from '../../hv-core/nvmx/textEdits';
 import { LineIndex } from '../../hv-core/xml/positions';
+import { nvmxStatus, planEnable } from '../../hv-core/nvmx/engine';
+import { nvmxSummary } from '../../hv-core/nvmx/state';
 
 const URI = 'file:///ws/scenario.xml';
 const TEXT = `<acrn-config board="b" scenario="s">
@@ -93,8 +95,18 @@ test('CodeLenses above FEATURES and above the Service VM open the wizard', () =>
   for (const l of lenses) {
     assert.equal(l.command!.command, NVMX_WIZARD_COMMAND);
     assert.deepEqual(l.command!.arguments, [URI]);
-    assert.match(l.command!.title, /^Nested virtualization: on/);
+    // Issue 11 defect 4: NVMX_ENABLED is y but SCHEDULER is SCHED_BVT: not "on", partly on, with the count.
+    assert.match(l.command!.title, /^Nested virtualization: partly on \(\d+ of \d+ steps\)/);
   }
+  const st = nvmxStatus(TEXT);
+  const applicable = st.steps.filter((x) => !x.notApplicable);
+  assert.deepEqual(nvmxSummary(st), { state: 'partly', satisfied: applicable.filter((x) => x.satisfied).length, total: applicable.length, text: `partly on (${applicable.filter((x) => x.satisfied).length} of ${applicable.length} steps)` });
+  // Enabled by the wizard but no board known: the pCPU step cannot be checked, so still not "on".
+  const fixed = planEnable(TEXT, { defaultChoice: 'remove' }).result;
+  assert.equal(nvmxSummary(nvmxStatus(fixed)).text, `partly on (${applicable.length - 1} of ${applicable.length} steps)`);
+  assert.deepEqual(nvmxSummary({ enabled: true, complete: true, steps: applicable.map((x) => ({ ...x, satisfied: true })) }).text, 'on');
+  const off = TEXT.replace('<NVMX_ENABLED>y</NVMX_ENABLED>', '<NVMX_ENABLED>n</NVMX_ENABLED>').replace('<guest_flag>GUEST_FLAG_NVMX_ENABLED</guest_flag>', '');
+  assert.equal(nvmxSummary(nvmxStatus(off)).state, 'off');
   // Not for board files or broken files.
   const board = TextDocument.create('file:///ws/b.xml', 'xml', 1, '<acrn-config board="b"><BIOS_INFO/><processors/></acrn-config>');
   assert.deepEqual(context(board).lens(), []);

@@ -109,7 +109,7 @@ function render(): void {
     app.append(el('p', { class: 'error', role: 'alert' }, s.error));
     return;
   }
-  const badge = custom('vscode-badge', { 'data-testid': 'nvmx-state' }, s.enabled ? 'ON' : 'off');
+  const badge = custom('vscode-badge', { 'data-testid': 'nvmx-state', 'data-state': s.summary.state }, s.summary.state === 'on' ? 'ON' : s.summary.state === 'partly' ? s.summary.text.toUpperCase() : 'off');
   app.append(el('p', { class: 'meta' }, `${s.dialect} · nested virtualization `, badge, s.complete ? ' · every recipe step satisfied' : '', s.board ? ` · board ${s.board.split(/[\\/]/).pop() ?? s.board}` : ' · no board file (set acrnNest.boardFile for the pCPU checks)'));
   app.append(el('p', { class: 'meta' }, 'L1 hypervisor: KVM only, 64-bit, with EPT for L2 guests; QEMU launches the L2 guests (recipe: Restrictions and Constraints).'));
 

@@ -115,7 +115,7 @@ const types: TypeDef[] = [
       el('L1D_VMENTRY_ENABLED', 'Boolean', { default: 'n', doc: 'Flush the L1 data cache on VM entry.' }),
       el('MCE_ON_PSC_DISABLED', 'Boolean', { default: 'n', doc: 'Disable the machine-check-on-page-size-change workaround.' }),
       el('IVSHMEM', opaque('IVSHMEMInfo'), { doc: 'Inter-VM shared memory.' }),
-      el('SSRAM', opaque('SSRAMInfo'), { min: 0, doc: 'Software SRAM.' }),
+      el('SSRAM', complex('SSRAMInfo', seq(el('SSRAM_ENABLED', 'Boolean', { default: 'n', doc: 'Enable PTCM (Platform Tuning Configuration Manager).' }))), { min: 0, doc: 'Software SRAM.' }),
     ),
     [],
     'Hypervisor features.',
@@ -202,6 +202,9 @@ export const BUNDLED_V26: SchemaModel = {
   origin: 'bundled:v2.6',
   family: 'v2',
   label: 'v2.6 (bundled)',
+  // As the loader says of a v2.6 tree: ACRN v2.6 does not fill in schema defaults (lint with and
+  // without a tree then report the same missing child).
+  populatesDefaults: false,
   elements: { 'acrn-config': el('acrn-config', 'ACRNConfigType', { doc: 'An ACRN v2 scenario: hypervisor settings (``hv``) and VMs (``vm id=N``).' }) },
   types: byName,
   asserts: [A_NVMX_NOOP, A_FLAG_NEEDS_NVMX, A_SOS_LAPIC_NVMX, A_NVMX_LAPIC],

@@ -109,7 +109,7 @@ const types: TypeDef[] = [
       el('VUART_TIMER_PCPU', 'xs:integer', { default: '0', doc: 'The physical CPU of the vUART timer.', acrn: { options: CPU_OPTIONS, optionsSortedBy: 'int' } }),
       el('RDT', opaque('RDTType'), { doc: 'Intel Resource Director Technology settings.' }),
       el('IVSHMEM', opaque('IVSHMEMInfo'), { doc: 'Inter-VM shared memory regions.' }),
-      el('SSRAM', opaque('SSRAMInfo'), { min: 0, doc: 'Software SRAM.' }),
+      el('SSRAM', complex('SSRAMInfo', seq(el('SSRAM_ENABLED', 'Boolean', { default: 'n', doc: 'Enable PTCM (Platform Tuning Configuration Manager).' }))), { min: 0, doc: 'Software SRAM.' }),
       el('CPU_PERFORMANCE_POLICY', 'policyType', { default: 'Performance', doc: 'CPU frequency policy.' }),
     ),
     [],
