@@ -22,7 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BoardVm, missingHostTools, ROOT_UUID } from '../../hv-core/boardvm/vm';
+import { BoardVm, missingHostTools } from '../../hv-core/boardvm/vm';
 import type { DeployEvent, DeployOptions, DeployResult } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK } from '../../hv-core/deploy';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../../hv-core/deploy/grubcfg';
@@ -288,17 +288,15 @@ describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concur
     }
   });
 
-  test('step 1 refuses a file that is not multiboot2, and a saved default it cannot read', async () => {
-    const { vm, target } = await startVm('refuse', 'saved');
+  test('step 1 refuses a file that is not multiboot2, and GRUB_DEFAULT=0 when the target says "grubDefault": "keep"', async () => {
+    const { vm, target } = await startVm('refuse', 'ubuntu');
     try {
       const xml = path.join(vm.dir, 'scenario.xml');
       writeFileSync(xml, '<acrn-config/>\n');
       await assert.rejects(deploy(opts(target, xml)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /not a multiboot2 image/.test(e.message));
-      // A first deploy without reboot installs an image; then grubenv goes missing.
-      await deploy(opts(target, vm.file.standin, { noReboot: true }));
-      await rootSh(vm, 'rm -f /boot/grub/grubenv');
-      await assert.rejects(deploy(opts(target, vm.file.standin, { noReboot: true })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /saved default cannot be read/.test(e.message) && /grub-editenv \/boot\/grub\/grubenv create/.test(e.message));
-      assert.ok(ROOT_UUID);
+      const keep = resolveTarget({ ...loadTargetFile(path.join(vm.dir, 'target.json')), grubDefault: 'keep' }, { sshConfigText: '' });
+      await assert.rejects(deploy(opts(keep, vm.file.standin)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /GRUB_DEFAULT is "0", not "saved"/.test(e.message) && /GRUB_DEFAULT=saved in \/etc\/default\/grub/.test(e.message));
+      assert.equal((await rootSh(vm, 'ls /boot/acrn /etc/default/grub.d/zz-acrn-nest.cfg 2>/dev/null || true')).trim(), '', 'nothing was written');
     } finally {
       await vm.stop();
     }

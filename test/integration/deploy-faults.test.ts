@@ -9,7 +9,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,6 +227,15 @@ describe('deploy through the board simulator', () => {
     // The full path re-takes the lock after the reboot and releases it at the end.
     assert.equal(sim.commandLog.filter((l) => /(^|-- )flock /.test(l)).length >= 2, true);
     assert.deepEqual(sim.heldLocks(), []);
+  });
+
+  test('the saved default cannot be read while an image would be replaced: step 1 refuses, names the fix, changes nothing (defect 2)', async () => {
+    const first = image(100 * 1024);
+    await deploy(opts(first, { noReboot: true }));
+    rmSync(sim.boardPath('/boot/grub/grubenv'));
+    const broken = resolveTarget(parseTarget({ name: 'sim', host: '127.0.0.1', port: sim.port, user: sim.user, identityFile: target.identityFiles[0], knownHostsFile: target.knownHostsFiles[0], commands: { grubEditenv: ['grub-editenv-missing', '-'] } }), { sshConfigText: '', homeDir: work });
+    await assert.rejects(deploy({ ...opts(image(120 * 1024), { noReboot: true }), target: broken }), (e: unknown) => e instanceof DeployError && e.step === 'check' && /saved default cannot be read/.test(e.message) && /grub-editenv \/boot\/grub\/grubenv create/.test(e.message));
+    assert.equal(sha(sim.readFile('/boot/acrn/acrn.bin')), sha(first), 'the image was not replaced');
   });
 
   test('not enough space in /boot: step 1 fails before anything is written', async () => {
