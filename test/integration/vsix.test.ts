@@ -36,7 +36,7 @@ test('the VSIX holds the four bundles and the manifest, nothing else of the tree
 
   // Everything under dist/ is a bundle, a webview asset or nothing: no stray build output.
   const dist = files.filter((f) => f.startsWith('dist/'));
-  for (const f of dist) assert.match(f, /^dist\/(extension|server|analysis-worker|cli)\.js$|^dist\/cli\/\w+\.js$|^dist\/webview\/|^dist\/native\/serialport\/prebuilds\/[^/]+\/[^/]+\.node$/, `unexpected file in dist: ${f}`);
+  for (const f of dist) assert.match(f, /^dist\/(extension|server|analysis-worker|cli)\.js$|^dist\/cli\/\w+\.js$|^dist\/webview\/|^dist\/native\/serialport\/prebuilds\/[^/]+\/[^/]+\.node$|^dist\/boardvm\/image\.sh$/, `unexpected file in dist: ${f}`);
 });
 
 test('zipEntries reads a central directory and rejects a non-zip', () => {
