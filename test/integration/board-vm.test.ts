@@ -93,6 +93,16 @@ function waitSerial(file: string, from: number, re: RegExp): Promise<void> {
   });
 }
 
+/**
+ * After a cut cable the board's sshd keeps the dead session (Debian's sshd has no ClientAlive
+ * and TCP keepalive waits 2 h), and with it the deploy lock held by that session's flock: measured
+ * here. Until the lock holder gets a heartbeat (left for later), the test ends the dead sessions as
+ * the board's admin would.
+ */
+async function endDeadSessions(vm: BoardVm): Promise<void> {
+  await rootSh(vm, "pkill -f 'sshd: acrn@' || true");
+}
+
 function opts(target: ResolvedTarget, image: string, extra: Partial<DeployOptions> = {}): DeployOptions {
   return { target, image, connect: { agent: false }, rebootTimeoutMs: 900_000, commandTimeoutMs: 600_000, ...extra };
 }
@@ -221,6 +231,7 @@ describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concur
       } })).then(() => undefined, (e: unknown) => e as Error);
       assert.ok(e1 instanceof DeployError && e1.step === 'upload', `cut during the upload fails step 2: ${String(e1)}`);
       await vm.setLink(true);
+      await endDeadSessions(vm);
       assert.equal((await plainBootEntry(vm)).text, before.text, 'the default entry is unchanged');
       assert.match(await rootSh(vm, 'ls /boot/acrn 2>/dev/null | grep -v tmp || true'), /^$/, 'no image under the real name');
       // 2. the cable is cut during update-grub: step 3 fails; the board still boots what it did
@@ -233,6 +244,7 @@ describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concur
       } })).then(() => undefined, (e: unknown) => e as Error);
       assert.ok(e2 instanceof DeployError && e2.step === 'grub', `cut during update-grub fails step 3: ${String(e2)}`);
       await vm.setLink(true);
+      await endDeadSessions(vm);
       assert.equal((await plainBootEntry(vm)).title, before.title, 'a plain reboot still boots the default of before');
       assert.doesNotMatch(await rootSh(vm, 'ls /boot/acrn 2>/dev/null || true'), /^acrn\.bin$/m, 'the image was not renamed into place');
       // 3. the cable is cut while the board reboots: back when the serial port shows the login
@@ -296,7 +308,7 @@ describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concur
       await assert.rejects(deploy(opts(target, xml)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /not a multiboot2 image/.test(e.message));
       const keep = resolveTarget({ ...loadTargetFile(path.join(vm.dir, 'target.json')), grubDefault: 'keep' }, { sshConfigText: '' });
       await assert.rejects(deploy(opts(keep, vm.file.standin)), (e: unknown) => e instanceof DeployError && e.step === 'check' && /GRUB_DEFAULT is "0", not "saved"/.test(e.message) && /GRUB_DEFAULT=saved in \/etc\/default\/grub/.test(e.message));
-      assert.equal((await rootSh(vm, 'ls /boot/acrn /etc/default/grub.d/zz-acrn-nest.cfg 2>/dev/null || true')).trim(), '', 'nothing was written');
+      assert.equal((await rootSh(vm, 'ls -A /boot/acrn 2>/dev/null; test -e /etc/default/grub.d/zz-acrn-nest.cfg && echo drop-in; true')).trim(), '', 'nothing was written');
     } finally {
       await vm.stop();
     }
