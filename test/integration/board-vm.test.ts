@@ -100,7 +100,8 @@ function waitSerial(file: string, from: number, re: RegExp): Promise<void> {
  * the board's admin would.
  */
 async function endDeadSessions(vm: BoardVm): Promise<void> {
-  await rootSh(vm, "pkill -f 'sshd: acrn@' || true");
+  // The pattern does not match this shell's own command line (acr[n]).
+  await rootSh(vm, "pkill -f '^sshd: acr[n]@' || true");
 }
 
 function opts(target: ResolvedTarget, image: string, extra: Partial<DeployOptions> = {}): DeployOptions {
