@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, promises as fsp, readdirSync } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export type Stream = 'stdout' | 'stderr';
@@ -79,6 +79,39 @@ export class LineSplitter {
 
 const KILL_GRACE_MS = 2000;
 
+/** Live (not zombie) members of process group `pgid`, from /proc; [] where /proc is missing. */
+export function groupMembers(pgid: number): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') out.push(Number(pid));
+  }
+  return out;
+}
+
+/**
+ * Resolves once no live process is left in group `pgid`, or at `deadline`. Processes that are not
+ * our children give no exit event, so this looks at the process table between short waits.
+ */
+async function groupGone(pgid: number, deadline: number): Promise<void> {
+  while (groupMembers(pgid).length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export class LocalHost implements BuildHost {
   readonly kind = 'local' as const;
   readonly label = 'this machine';
@@ -132,13 +165,19 @@ export class LocalHost implements BuildHost {
         out.end();
         err.end();
         opts.signal?.removeEventListener('abort', onAbort);
-        if (result.aborted) killGroup('SIGKILL'); // stragglers that ignored SIGTERM
         if (killTimer) clearTimeout(killTimer);
         if (result.spawnError === undefined) {
           result.code = code;
           result.signal = signal;
         }
-        resolve(result);
+        if (!result.aborted || child.pid === undefined) {
+          resolve(result);
+          return;
+        }
+        // Stragglers that ignored SIGTERM get SIGKILL; a cancel returns only once the group has
+        // left the process table (make's own exit comes before its children's).
+        killGroup('SIGKILL');
+        void groupGone(child.pid, Date.now() + KILL_GRACE_MS).then(() => resolve(result));
       });
     });
   }
