@@ -24,9 +24,15 @@
  * ever exists under a temporary name, which is removed on failure (reconnecting once if needed).
  *
  * One deploy at a time per board: step 1 takes DEPLOY_LOCK on the board with util-linux `flock`,
- * held by a `cat` reading an SSH channel, so the lock goes with the deploy's connection (no stale
- * lock after a crash or a cut cable). A second deploy stops at step 1 without touching anything;
- * the lock is taken again after the reboot, and before a fresh connection removes temp files.
+ * held by a shell that reads a heartbeat byte from an SSH channel every LOCK_BEAT_MS: it ends (and
+ * the lock is free) when the deploy ends the channel, or when no byte came for the silence limit
+ * (default 60 s). A cut cable leaves the board's sshd holding the dead session for up to two hours
+ * (no ClientAlive, TCP keepalive 2 h: measured on the virtual board), so the channel alone would
+ * not free the lock; the heartbeat does. A second deploy waits for the lock up to lockWaitMs
+ * (default: the silence limit and a margin, so a deploy run again after a cut cable goes ahead),
+ * then stops at step 1 without touching anything. The lock is taken again after the reboot, and
+ * before a fresh connection removes temp files; a lock lost on the way stops the deploy before
+ * its next write.
  * A lock that cannot be taken (no flock, permission denied) is an error: the deploy stops at step 1.
  * With sudo, flock runs as root, so the lock file is root's and every user's deploy can open it
  * (fs.protected_regular refuses to open another user's file in the sticky /run/lock).
@@ -86,6 +92,10 @@ export interface DeployOptions {
   rebootTimeoutMs?: number;
   /** Per remote command; default 120 s (update-grub can be slow). */
   commandTimeoutMs?: number;
+  /** How long the board keeps our lock without a heartbeat (a cut cable); default 60 s. */
+  lockSilenceMs?: number;
+  /** How long step 1 waits for another deploy's lock; default lockSilenceMs + 15 s; 0: refuse at once. */
+  lockWaitMs?: number;
   onEvent?: (e: DeployEvent) => void;
 }
 
@@ -178,19 +188,46 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export const DEPLOY_LOCK = '/run/lock/acrn-nest-deploy.lock';
 const LOCK_BUSY = 75;
 
-type LockResult = { held: ClientChannel } | { busy: true } | { unavailable: string };
+type LockResult = { held: HeldLock } | { busy: true } | { unavailable: string };
 
 /** What the lock holder prints once flock has the lock (flock's own --verbose output is buffered on a pipe). */
 export const LOCK_HELD_MARK = 'acrn-nest-lock-held';
-const LOCK_SCRIPT = `echo ${LOCK_HELD_MARK}; exec cat`;
+/** The heartbeat byte, and how often it is sent. */
+const LOCK_BEAT = 'b';
+export const LOCK_BEAT_MS = 5000;
+export const LOCK_SILENCE_MS = 60_000;
+/**
+ * Run by flock while it holds the lock, with the silence limit in seconds as $1: ends at EOF (the
+ * deploy released it; head prints nothing) or when no heartbeat byte came for $1 s (timeout exits
+ * 124). `head -c 1` reads one byte at a time, so no beat is lost. A constant script: nothing of
+ * ours is interpolated into it; the number is a positional argument.
+ */
+export const LOCK_SCRIPT = `echo ${LOCK_HELD_MARK}; while b=$(timeout "$1" head -c 1) && [ "$b" = ${LOCK_BEAT} ]; do :; done`;
+
+/** A held deploy lock: its channel, the heartbeat, and whether the board let it go under us. */
+export interface HeldLock {
+  readonly ch: ClientChannel;
+  /** True once the board's holder ended while we still meant to hold the lock. */
+  lost(): boolean;
+  release(): Promise<void>;
+}
+
+interface LockOptions {
+  sudo: boolean;
+  /** Seconds flock waits for the lock; 0: -n. */
+  waitS: number;
+  silenceS: number;
+  /** Called once when the lock is not ours within a second or two (another deploy holds it). */
+  onWaiting?: () => void;
+}
 
 /**
- * Takes DEPLOY_LOCK: `flock -n` runs a shell that prints LOCK_HELD_MARK and becomes `cat`, which
- * reads the channel until we end it or the connection drops. A constant script: nothing of ours
- * is interpolated into it.
+ * Takes DEPLOY_LOCK: `flock` runs LOCK_SCRIPT, which prints LOCK_HELD_MARK and then lives as long
+ * as heartbeats come (see the file's header).
  */
-async function takeLock(conn: SshConnection, timeoutMs: number, sudo: boolean): Promise<LockResult> {
-  const ch = await conn.channel(['flock', '-n', '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT], undefined, { sudo });
+async function takeLock(conn: SshConnection, timeoutMs: number, lo: LockOptions): Promise<LockResult> {
+  const wait = lo.waitS > 0 ? ['-w', String(lo.waitS)] : ['-n'];
+  const ch = await conn.channel(['flock', ...wait, '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT, 'sh', String(lo.silenceS)], undefined, { sudo: lo.sudo });
   return new Promise<LockResult>((resolve) => {
     let err = '';
     let done = false;
@@ -198,15 +235,17 @@ async function takeLock(conn: SshConnection, timeoutMs: number, sudo: boolean): 
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(waiting);
       if (!('held' in r)) ch.close();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000) + lo.waitS} s` }), timeoutMs + lo.waitS * 1000);
+    const waiting = setTimeout(() => lo.onWaiting?.(), 1500);
     let out = '';
     ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ch.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes(LOCK_HELD_MARK)) finish({ held: ch });
+      if (out.includes(LOCK_HELD_MARK)) finish({ held: holdLock(ch) });
     });
     // flock's status: busy (LOCK_BUSY) must never read as "no flock". channelExit has it even
     // when it came before these listeners.
@@ -217,19 +256,42 @@ async function takeLock(conn: SshConnection, timeoutMs: number, sudo: boolean): 
   });
 }
 
-/**
- * Ends `cat` (EOF) and waits until flock has exited on the board: the lock is free then. A channel
- * that already closed (the connection dropped) has nothing left to release.
- */
-async function releaseLock(ch: ClientChannel): Promise<void> {
-  try {
-    ch.end();
-  } catch {
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([channelExit(ch), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
-  clearTimeout(timer);
+/** Starts the heartbeat on a lock channel. */
+function holdLock(ch: ClientChannel): HeldLock {
+  let releasing = false;
+  let closed = false;
+  const beat = setInterval(() => {
+    try {
+      ch.write(LOCK_BEAT);
+    } catch {
+      /* the connection is gone: closed is set next */
+    }
+  }, LOCK_BEAT_MS);
+  beat.unref();
+  ch.on('close', () => {
+    closed = true;
+    clearInterval(beat);
+  });
+  return {
+    ch,
+    lost: () => closed && !releasing,
+    /**
+     * Ends the script (EOF) and waits until flock has exited on the board: the lock is free then.
+     * A channel that already closed (the connection dropped) has nothing left to release.
+     */
+    release: async () => {
+      releasing = true;
+      clearInterval(beat);
+      try {
+        ch.end();
+      } catch {
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([channelExit(ch), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+    },
+  };
 }
 
 function lockUnavailableMessage(host: string, why: string): string {
@@ -247,8 +309,8 @@ function lockUnavailableMessage(host: string, why: string): string {
   }`;
 }
 
-function lockBusyMessage(host: string): string {
-  return `another acrn-nest deploy to ${host} is in progress (it holds ${DEPLOY_LOCK} on the board). Nothing was changed; try again when it has finished. The lock goes away by itself when that deploy ends or its connection drops`;
+function lockBusyMessage(host: string, waitedS: number): string {
+  return `another acrn-nest deploy to ${host} is in progress (it holds ${DEPLOY_LOCK} on the board${waitedS > 0 ? `; waited ${waitedS} s` : ''}). Nothing was changed; try again when it has finished. The lock goes away by itself when that deploy ends, or a minute after its connection drops`;
 }
 
 /** Runs async tasks with at most `limit` in flight; results in task order; first failure rejects. */
@@ -273,6 +335,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const connectOpts: ConnectOptions = { ...o.connect };
   if (signal) connectOpts.signal = signal;
   const cmdTimeout = o.commandTimeoutMs ?? 120_000;
+  const silenceS = Math.max(1, Math.round((o.lockSilenceMs ?? LOCK_SILENCE_MS) / 1000));
+  const lockWaitS = Math.max(0, Math.round((o.lockWaitMs ?? silenceS * 1000 + 15_000) / 1000));
   const emit = (step: DeployStepName, status: DeployEvent['status'], message: string, progress?: number): void => {
     const s = DEPLOY_STEPS.find((x) => x.name === step)!;
     const e: DeployEvent = { step, index: s.index, title: s.title, status, message };
@@ -329,7 +393,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
   let conn: SshConnection | undefined;
   /** The lock channel while we hold DEPLOY_LOCK; 'none' until taken (nothing to clean up then). */
-  let lock: ClientChannel | 'none' | 'unavailable' = 'none';
+  let lock: HeldLock | 'none' | 'unavailable' = 'none';
   let step: DeployStepName = 'check';
   let staging: string | undefined;
   const sudo: ExecOptions = { sudo: true, timeoutMs: cmdTimeout };
@@ -337,6 +401,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const exec = (argv: string[], extra: ExecOptions = {}) => conn!.exec(argv, { ...sudo, ...(signal ? { signal } : {}), ...extra });
   const fail = (reason: string, cause?: unknown): never => {
     throw new DeployError(step, host, reason, cause);
+  };
+  /** Before each writing step: the board still holds our lock (it lets go after lockSilenceMs without a heartbeat). */
+  const stillLocked = (): void => {
+    if (typeof lock === 'object' && lock.lost()) fail(`the deploy lock ${DEPLOY_LOCK} on ${host} was let go (its channel closed: no heartbeat reached the board for ${silenceS} s); stopped before changing anything more`);
   };
 
   /** Puts bytes at a path the login user may not be able to write (sudo: via a staging folder). */
@@ -386,11 +454,16 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     emit('check', 'progress', `connected to ${host}`, 0.2);
     // The lock is taken side by side with the read-only probes below; nothing is written before
     // it is held.
-    const locking = takeLock(conn, cmdTimeout, t.sudo);
+    const locking = takeLock(conn, cmdTimeout, {
+      sudo: t.sudo,
+      waitS: lockWaitS,
+      silenceS,
+      onWaiting: () => emit('check', 'progress', `another deploy holds ${DEPLOY_LOCK} on ${host}; waiting up to ${lockWaitS} s (a deploy whose connection dropped lets it go within ${silenceS} s)`, 0.3),
+    });
     locking.catch(() => undefined);
-    const lockNow = async (): Promise<ClientChannel | 'unavailable'> => {
+    const lockNow = async (): Promise<HeldLock | 'unavailable'> => {
       const l = await locking;
-      if ('busy' in l) fail(lockBusyMessage(host));
+      if ('busy' in l) fail(lockBusyMessage(host, lockWaitS));
       if ('held' in l) return l.held;
       return fail(lockUnavailableMessage(host, 'unavailable' in l ? l.unavailable : ''));
     };
@@ -495,6 +568,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     // ---- 2 upload
     step = 'upload';
+    stillLocked();
     // Keep the previous image, unless .prev is what the saved default boots (then .prev is the
     // known-good copy and the current image may be an unverified one).
     const keepPrev = prevExists && saved !== ENTRY_PREV_ID;
@@ -518,6 +592,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     // ---- 3 grub
     step = 'grub';
+    stillLocked();
     const kernelMount = df[1]?.mount ?? '/';
     const modules: GrubModule[] = [{ grubPath: grubPathFor(kernel, kernelMount), tag }];
     for (const m of extraModules) {
@@ -575,6 +650,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     // ---- 4 reboot
     step = 'reboot';
+    stillLocked();
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
     if (editenvOk) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
@@ -625,7 +701,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       // The lock went with the old connection; take it again before judging the boot.
       step = 'verify';
       lock = 'none';
-      const again = await takeLock(conn, cmdTimeout, t.sudo);
+      const again = await takeLock(conn, cmdTimeout, { sudo: t.sudo, waitS: 0, silenceS });
       if ('busy' in again) fail(`another acrn-nest deploy to ${host} started while the board rebooted; the default entry was not changed`);
       if ('unavailable' in again) fail(`${lockUnavailableMessage(host, again.unavailable)}. The new entry was not made the default`);
       lock = 'held' in again ? again.held : 'unavailable';
@@ -672,7 +748,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     throw err;
   } finally {
     if (conn && staging) await conn.exec(['rm', '-rf', '--', staging]).catch(() => undefined);
-    if (typeof lock === 'object') await releaseLock(lock);
+    if (typeof lock === 'object') await lock.release();
     conn?.close();
   }
 }
@@ -685,7 +761,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnection | undefined, paths: string[], lockTimeoutMs: number): Promise<boolean> {
   let c = conn?.isOpen ? conn : undefined;
   let own = false;
-  let held: ClientChannel | undefined;
+  let held: HeldLock | undefined;
   try {
     if (!c) {
       const o: ConnectOptions = { ...opts, readyTimeoutMs: 5000 };
@@ -693,7 +769,7 @@ async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnect
       delete o.onUnknownHostKey;
       c = await SshConnection.connect(t, o);
       own = true;
-      const l = await takeLock(c, Math.min(lockTimeoutMs, 10_000), t.sudo);
+      const l = await takeLock(c, Math.min(lockTimeoutMs, 10_000), { sudo: t.sudo, waitS: 0, silenceS: LOCK_SILENCE_MS / 1000 });
       if ('busy' in l) return false;
       if ('held' in l) held = l.held;
     }
@@ -705,7 +781,7 @@ async function cleanup(t: ResolvedTarget, opts: ConnectOptions, conn: SshConnect
   } catch {
     return false;
   } finally {
-    if (held) await releaseLock(held);
+    if (held) await held.release();
     if (own) c?.close();
   }
 }

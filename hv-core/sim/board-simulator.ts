@@ -9,9 +9,9 @@
  *   refused) and a handful of commands run with real semantics inside the sandbox folder `dir`
  *   (board path `/x/y` is `dir/root/x/y`): sudo, env, which, test, stat, cat, sha256sum, mv, cp,
  *   rm, mkdir, chmod, mktemp, df, printf, echo, true, update-grub, grub-reboot, grub-set-default,
- *   grub-editenv, reboot. SFTP works on the same sandbox. `flock -n -E CODE FILE sh -c 'echo
- *   MARK; exec cat'` holds a lock (kept in memory, like /run on tmpfs: a reboot clears it) for as
- *   long as its channel is open, as util-linux flock does with `cat` reading the channel.
+ *   grub-editenv, reboot. SFTP works on the same sandbox. flock with acrn-nest's lock script
+ *   (`-n` or `-w SECONDS`) holds a lock (kept in memory, like /run on tmpfs: a reboot clears it)
+ *   while its channel is open and heartbeat bytes come, as util-linux flock does with the script.
  * - GRUB: update-grub collects menu entries from the executable `NN_*` scripts in /etc/grub.d
  *   (here-document and `exec tail -n +3 $0` styles) after the simulator's own "Ubuntu" entry into
  *   /boot/grub/grub.cfg (written to grub.cfg.new then renamed, as grub-mkconfig does); grubenv keeps
@@ -150,6 +150,8 @@ export class BoardSimulator extends EventEmitter {
   private holds: { name: string; reached: () => void; released: Promise<void> }[] = [];
   /** Lock file -> the channel holding it (flock). */
   private readonly locks = new Map<string, ServerChannel>();
+  /** Deploys waiting (flock -w) for a lock, first come first served. */
+  private readonly lockWaiters = new Map<string, (() => void)[]>();
   private readonly sockets = new Set<net.Socket>();
   private readonly consoleSockets = new Set<net.Socket>();
   private ssh!: Server;
@@ -251,6 +253,7 @@ export class BoardSimulator extends EventEmitter {
     this.sockets.clear();
     // sshd ends the sessions of a dropped connection: each `flock ... cat` dies and its lock goes.
     this.locks.clear();
+    this.lockWaiters.clear();
   }
 
   private async init(): Promise<void> {
@@ -371,7 +374,7 @@ export class BoardSimulator extends EventEmitter {
     if (!needsStdin || ended) go();
   }
 
-  /** `flock -n -E CODE FILE sh -c 'echo MARK; exec cat'`: holds FILE while the channel is open. */
+  /** `flock -n|-w S -E CODE FILE sh -c LOCK_SCRIPT sh SILENCE`: holds FILE while the channel is open and beats come. */
   private onFlock(ch: ServerChannel, line: string): void {
     const end = (code: number, stderr = ''): void => {
       try {
@@ -406,36 +409,55 @@ export class BoardSimulator extends EventEmitter {
     }
     let i = 1;
     let busyCode = 1;
+    let waitS = 0;
     for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
       if (argv[i] === '-E') busyCode = Number(argv[++i]);
-      else if (argv[i] !== '-n') return end(64, `flock: ${SIM_NAME} supports only -n -E CODE\n`);
+      else if (argv[i] === '-w') waitS = Number(argv[++i]);
+      else if (argv[i] !== '-n') return end(64, `flock: ${SIM_NAME} supports only -n, -w SECONDS, -E CODE\n`);
     }
     const file = argv[i];
     const cmd = argv.slice(i + 1);
-    const mark = cmd.length === 3 && cmd[0] === 'sh' && cmd[1] === '-c' ? /^echo ([\w-]+); exec cat$/.exec(cmd[2]!)?.[1] : undefined;
-    if (!file || !mark) return end(64, `flock: ${SIM_NAME} supports only "flock ... FILE sh -c 'echo MARK; exec cat'"\n`);
+    // acrn-nest's lock script (hv-core/deploy LOCK_SCRIPT): prints MARK, then lives while a
+    // heartbeat byte comes at least every $1 seconds, and ends at EOF.
+    const mark = cmd.length === 5 && cmd[0] === 'sh' && cmd[1] === '-c' && cmd[3] === 'sh' ? /^echo ([\w-]+); while /.exec(cmd[2]!)?.[1] : undefined;
+    const silenceS = Number(cmd[4]);
+    if (!file || !mark || !(silenceS > 0)) return end(64, `flock: ${SIM_NAME} supports only acrn-nest's lock script ("flock ... FILE sh -c 'echo MARK; while ...' sh SECONDS")\n`);
     if (!fs.existsSync(nodePath.dirname(this.boardPath(file)))) return end(1, `flock: cannot open lock file ${file}: No such file or directory\n`);
-    // Answered a turn later, as a process would: an exit status sent before the exec request is
-    // acknowledged is lost on the client.
-    if (this.locks.has(file)) return void setImmediate(() => end(busyCode));
-    this.locks.set(file, ch);
-    fs.writeFileSync(this.boardPath(file), '');
-    ch.write(`${mark}\n`);
+    let holding = false;
+    let silence: NodeJS.Timeout | undefined;
     const release = (): void => {
+      clearTimeout(silence);
+      if (!holding) return;
+      holding = false;
       if (this.locks.get(file) === ch) this.locks.delete(file);
+      this.lockWaiters.get(file)?.shift()?.();
+    };
+    const beat = (): void => {
+      clearTimeout(silence);
+      silence = setTimeout(() => {
+        release();
+        end(0);
+      }, silenceS * 1000);
+      silence.unref();
+    };
+    const grant = (): void => {
+      holding = true;
+      this.locks.set(file, ch);
+      fs.writeFileSync(this.boardPath(file), '');
+      ch.write(`${mark}\n`);
+      beat();
     };
     let pending = '';
     ch.on('data', (d: Buffer) => {
+      let text = d.toString();
       if (skipPwLine) {
-        pending += d.toString();
+        pending += text;
         const nl = pending.indexOf('\n');
         if (nl < 0) return;
         skipPwLine = false;
-        const rest = pending.slice(nl + 1);
-        if (rest) ch.write(rest);
-        return;
+        text = pending.slice(nl + 1);
       }
-      ch.write(d);
+      if (holding && text.includes('b')) beat();
     });
     ch.on('end', () => {
       release();
@@ -443,6 +465,23 @@ export class BoardSimulator extends EventEmitter {
     });
     ch.on('close', release);
     ch.on('error', release);
+    // Answered a turn later, as a process would: an exit status sent before the exec request is
+    // acknowledged is lost on the client.
+    if (!this.locks.has(file)) return grant();
+    if (waitS <= 0) return void setImmediate(() => end(busyCode));
+    const waiters = this.lockWaiters.get(file) ?? [];
+    this.lockWaiters.set(file, waiters);
+    const timer = setTimeout(() => {
+      const k = waiters.indexOf(onFree);
+      if (k >= 0) waiters.splice(k, 1);
+      end(busyCode);
+    }, waitS * 1000);
+    timer.unref();
+    const onFree = (): void => {
+      clearTimeout(timer);
+      grant();
+    };
+    waiters.push(onFree);
   }
 
   private async runLine(line: string, stdin: Buffer): Promise<CommandResult> {

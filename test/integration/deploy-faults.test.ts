@@ -208,7 +208,11 @@ describe('deploy through the board simulator', () => {
     await hold.reached;
     assert.deepEqual(sim.heldLocks(), [DEPLOY_LOCK]);
     assert.equal(sha(sim.readFile(tmp)), sha(first), "the first deploy's upload is in place");
-    await assert.rejects(deploy(opts(image(100 * 1024))), (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy to .* is in progress/.test(e.message) && e.message.includes('127.0.0.1'));
+    // Refused at once (lockWaitMs 0), and after waiting a while (flock -w), with the wait said.
+    await assert.rejects(deploy(opts(image(100 * 1024), { lockWaitMs: 0 })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy to .* is in progress/.test(e.message) && e.message.includes('127.0.0.1'));
+    const said: string[] = [];
+    await assert.rejects(deploy(opts(image(100 * 1024), { lockWaitMs: 2000, onEvent: (e) => said.push(e.message) })), (e: unknown) => e instanceof DeployError && e.step === 'check' && /waited 2 s/.test(e.message));
+    assert.ok(said.some((m) => /another deploy holds .*; waiting up to 2 s/.test(m)), said.join('\n'));
     assert.equal(sha(sim.readFile(tmp)), sha(first), "the refused deploy did not remove the first one's temp file");
     hold.release();
     const failed = await a;

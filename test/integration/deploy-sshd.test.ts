@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Sshd } from './sshd';
 import { haveSshd, removeDir, startSshd } from './sshd';
 import { makeFakeBoard } from './fake-board';
-import { deploy, DeployError, DEPLOY_LOCK, ENTRY_ID } from '../../hv-core/deploy';
+import { deploy, DeployError, DEPLOY_LOCK, ENTRY_ID, LOCK_HELD_MARK, LOCK_SCRIPT } from '../../hv-core/deploy';
 import type { ResolvedTarget, Target } from '../../hv-core/target';
 import { ChangedHostKeyError, SshConnection, UnknownHostKeyError, parseTarget, resolveTarget } from '../../hv-core/target';
 import { acrnTree, hasAcrnData } from '../unit/helpers';
@@ -135,7 +135,7 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     });
     try {
       await assert.rejects(
-        deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false } }),
+        deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false }, lockWaitMs: 0 }),
         (e: unknown) => e instanceof DeployError && e.step === 'check' && /another acrn-nest deploy to .*127\.0\.0\.1.* is in progress/.test(e.message) && e.message.includes(DEPLOY_LOCK),
       );
       assert.equal(sha(readFileSync(path.join(board.bootDir, 'acrn.bin'))), sha(old), 'the image is untouched');
@@ -150,6 +150,51 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     await deploy({ target: t, image: path.join(dir, 'new.bin'), noReboot: true, connect: { agent: false } });
     assert.notEqual(sha(readFileSync(path.join(board.bootDir, 'acrn.bin'))), sha(old));
     assert.equal(spawnSync('flock', ['-n', '-E', '75', DEPLOY_LOCK, 'true']).status, 0, 'the deploy released the lock');
+  });
+
+  test('the lock script (real flock, sh, timeout, head): heartbeats keep the lock; when they stop (a cut cable) it is let go and a waiting deploy goes ahead', async () => {
+    const dir = mkdtempSync(path.join(work, 'beat-'));
+    const board = makeFakeBoard(path.join(dir, 'board'));
+    const t = boardTarget(dir, board);
+    writeFileSync(path.join(dir, 'new.bin'), fakeImage(2000));
+    const busy = (): number | null => spawnSync('flock', ['-n', '-E', '75', DEPLOY_LOCK, 'true']).status;
+    // A holder as deploy runs it, with a 1 s silence limit; its stdin stays open, as a dead
+    // session's does on a board whose sshd never noticed the cable was cut.
+    const holder = spawn('flock', ['-n', DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT, 'sh', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => holder.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => d.toString().includes(LOCK_HELD_MARK) && resolve());
+      holder.on('exit', (code) => reject(new Error(`flock exited ${code}`)));
+    });
+    // Beats every 200 ms for 3 s (three silence limits): still held.
+    let beats = 0;
+    let fifteen: () => void = () => undefined;
+    const beaten = new Promise<void>((resolve) => (fifteen = resolve));
+    const iv = setInterval(() => {
+      holder.stdin.write('b');
+      if (++beats === 15) fifteen();
+    }, 200);
+    await beaten;
+    assert.equal(busy(), 75, 'the lock is held while beats come');
+    // A deploy waits for the lock; once it says so the beats stop, and the board lets go.
+    const said: string[] = [];
+    const r = await deploy({
+      target: t,
+      image: path.join(dir, 'new.bin'),
+      noReboot: true,
+      connect: { agent: false },
+      lockWaitMs: 20_000,
+      onEvent: (e) => {
+        said.push(e.message);
+        if (/another deploy holds/.test(e.message)) clearInterval(iv);
+      },
+    }).finally(() => clearInterval(iv));
+    assert.equal(await exited, 0, 'the silent holder ended by itself');
+    assert.ok(said.some((m) => /another deploy holds .*; waiting up to 20 s/.test(m)), said.join('\n'));
+    assert.ok(beats >= 15);
+    assert.equal(r.entryId, ENTRY_ID);
+    assert.equal(busy(), 0, 'the deploy released the lock');
+    holder.stdin.end();
   });
 
   test('when the saved default is acrn-nest, it moves to acrn-nest-prev before the image is replaced', async () => {
