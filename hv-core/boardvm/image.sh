@@ -56,6 +56,8 @@ printf 'virtio_pci\nvirtio_blk\nvirtio_net\next4\ncrc32c_generic\n' >> "$root/et
 chroot "$root" update-initramfs -u -k all >/dev/null 2>&1
 ln -sf "$(cd "$root/boot" && ls vmlinuz-* | head -1)" "$root/boot/vmlinuz"
 ln -sf "$(cd "$root/boot" && ls initrd.img-* | head -1)" "$root/boot/initrd.img"
+# The kernel also beside the image: the KVM probe boots it alone (vm.ts probeAccel).
+cp "$root/boot/$(cd "$root/boot" && ls vmlinuz-* | head -1)" "$out/vmlinuz"
 # GRUB as Ubuntu ships it (GRUB_DEFAULT=0); the layouts change this at provisioning.
 cat > "$root/etc/default/grub" <<'GRUB'
 GRUB_DEFAULT=0

@@ -46,6 +46,7 @@ import { resolveTarget } from '../target/resolve.js';
 import type { ResolvedTarget } from '../target/target.js';
 import { shq } from '../target/quote.js';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
+import { chooseAccel } from './accel.js';
 
 export const LAYOUTS = ['ubuntu', 'gsg', 'saved'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -93,6 +94,8 @@ export interface VmState {
   layout: Layout;
   hypervisor: VmHypervisor;
   accel: 'kvm' | 'tcg';
+  /** Why that accelerator (accel.ts chooseAccel). */
+  accelWhy?: string;
   imageKey: string;
   startedAt: string;
 }
@@ -283,13 +286,13 @@ export class BoardVm {
     return resolveTarget({ host: '127.0.0.1', port, user: 'root', identityFile: [key], knownHostsFile: knownHosts, sudo: false }, { sshConfigText: '' });
   }
 
-  private async spawnQemu(o: { disk: string; vars: string; qmp: string; pid: string; serialLog: string; sshPort: number; serial: number | undefined; incoming: string | undefined }): Promise<{ qmp: QmpClient; quit: () => Promise<void> }> {
+  private async spawnQemu(o: { disk: string; vars: string; qmp: string; pid: string; serialLog: string; sshPort: number; serial: number | undefined; incoming: string | undefined; accel?: 'kvm' | 'tcg' }): Promise<{ qmp: QmpClient; quit: () => Promise<void> }> {
     rmSync(o.qmp, { force: true });
     const serialDev = o.serial !== undefined
       ? `socket,id=ser0,host=127.0.0.1,port=${o.serial},server=on,wait=off,telnet=off,logfile=${o.serialLog},logappend=on`
       : `file,id=ser0,path=${o.serialLog},append=on`;
     const args = [
-      '-name', 'acrn-nest-board-vm', '-accel', 'tcg',
+      '-name', 'acrn-nest-board-vm', '-accel', o.accel ?? 'tcg',
       ...machineArgs(o.disk, o.vars),
       '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
       '-chardev', serialDev, '-serial', 'chardev:ser0',
@@ -343,12 +346,21 @@ export class BoardVm {
     const hostKey = readFileSync(path.join(img, 'host_ed25519.pub'), 'utf8');
     const sshPort = await freePort();
     const serialPort = await freePort();
+    const verdict = await chooseAccel(img).catch((e: Error) => {
+      throw new BoardVmError('bad-option', e.message);
+    });
+    this.log(verdict.why);
     const t0 = Date.now();
-    const qemu = await this.spawnQemu({ disk: f.disk, vars: f.vars, qmp: f.qmp, pid: f.pid, serialLog: f.serialLog, sshPort, serial: serialPort, incoming: path.join(img, 'state.mig') });
+    // The saved guest was made under TCG and resumes only there; under KVM the board boots cold
+    // from the same disk (update-grub already ran on it), which KVM does in seconds.
+    const kvm = verdict.accel === 'kvm';
+    const qemu = await this.spawnQemu({ disk: f.disk, vars: f.vars, qmp: f.qmp, pid: f.pid, serialLog: f.serialLog, sshPort, serial: serialPort, incoming: kvm ? undefined : path.join(img, 'state.mig'), accel: verdict.accel });
     try {
       // The guest was saved paused: once the state is in, let it run.
-      await waitIncoming(qemu.qmp);
-      await qemu.qmp.execute('cont');
+      if (!kvm) {
+        await waitIncoming(qemu.qmp);
+        await qemu.qmp.execute('cont');
+      }
     } catch (e) {
       await qemu.quit();
       throw new BoardVmError('qemu-failed', `resuming the saved guest failed: ${(e as Error).message}`);
@@ -356,12 +368,12 @@ export class BoardVm {
       qemu.qmp.close();
     }
     const pid = Number(readFileSync(f.pid, 'utf8').trim());
-    const state: VmState = { pid, sshPort, serialPort, layout, hypervisor, accel: 'tcg', imageKey: imageKey(), startedAt: new Date().toISOString() };
+    const state: VmState = { pid, sshPort, serialPort, layout, hypervisor, accel: verdict.accel, accelWhy: verdict.why, imageKey: imageKey(), startedAt: new Date().toISOString() };
     writeFileSync(f.state, JSON.stringify(state, null, 2) + '\n');
     try {
       const root = this.rootTarget(sshPort, f.key, f.knownHosts, hostKey);
       const conn = await waitForSsh(root, o.timeoutMs ?? 120_000, () => serialTail(f.serialLog, 0));
-      this.log(`resumed the booted guest; SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      this.log(`${kvm ? 'booted under KVM' : 'resumed the booted guest'}; SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       try {
         // The guest's clock stood still while it was saved.
         await conn.run(['date', '-s', `@${Math.floor(Date.now() / 1000)}`]);

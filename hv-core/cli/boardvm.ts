@@ -83,6 +83,7 @@ export const boardVmCommand: CliRun = {
           else if (!s.running) io.out('not running');
           else {
             io.out(`running (pid ${s.state!.pid}, ${s.state!.layout} layout, ${s.state!.hypervisor === 'xen-standin' ? 'Xen stand-in for ACRN' : 'ACRN'}, ${s.state!.accel.toUpperCase()}), ssh 127.0.0.1:${s.state!.sshPort}, serial 127.0.0.1:${s.state!.serialPort}`);
+            if (s.state!.accelWhy) io.out(`accelerator: ${s.state!.accelWhy}`);
             if (s.booted) {
               io.out(`booted: hypervisor ${s.booted.hypervisor}; cmdline ${s.booted.cmdline}`);
               io.out(`a plain reboot boots: ${s.booted.defaultEntry}`);
