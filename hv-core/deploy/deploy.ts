@@ -142,7 +142,7 @@ function describeDefault(d: DefaultBoot | undefined): string {
   if (!e) return '(no entry)';
   return `${e.title}${e.id ? ` [${e.id}]` : ''}`;
 }
-const PROBES = 7;
+const PROBES = 5;
 const SBIN_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function sha256Hex(data: Buffer): string {
@@ -217,7 +217,7 @@ interface LockOptions {
   /** Seconds flock waits for the lock; 0: -n. */
   waitS: number;
   silenceS: number;
-  /** Called once when the lock is not ours within a second or two (another deploy holds it). */
+  /** Called when the lock is busy at first try and flock then waits for it (waitS > 0). */
   onWaiting?: () => void;
 }
 
@@ -226,7 +226,15 @@ interface LockOptions {
  * as heartbeats come (see the file's header).
  */
 async function takeLock(conn: SshConnection, timeoutMs: number, lo: LockOptions): Promise<LockResult> {
-  const wait = lo.waitS > 0 ? ['-w', String(lo.waitS)] : ['-n'];
+  // -n first: whether we waited must be known exactly (what was read before may be stale then).
+  const first = await lockAttempt(conn, timeoutMs, lo, 0);
+  if (!('busy' in first) || lo.waitS <= 0) return first;
+  lo.onWaiting?.();
+  return lockAttempt(conn, timeoutMs, lo, lo.waitS);
+}
+
+async function lockAttempt(conn: SshConnection, timeoutMs: number, lo: LockOptions, waitS: number): Promise<LockResult> {
+  const wait = waitS > 0 ? ['-w', String(waitS)] : ['-n'];
   const ch = await conn.channel(['flock', ...wait, '-E', String(LOCK_BUSY), DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT, 'sh', String(lo.silenceS)], undefined, { sudo: lo.sudo });
   return new Promise<LockResult>((resolve) => {
     let err = '';
@@ -235,12 +243,10 @@ async function takeLock(conn: SshConnection, timeoutMs: number, lo: LockOptions)
       if (done) return;
       done = true;
       clearTimeout(timer);
-      clearTimeout(waiting);
       if (!('held' in r)) ch.close();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000) + lo.waitS} s` }), timeoutMs + lo.waitS * 1000);
-    const waiting = setTimeout(() => lo.onWaiting?.(), 1500);
+    const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000) + waitS} s` }), timeoutMs + waitS * 1000);
     let out = '';
     ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ch.on('data', (d: Buffer) => {
@@ -396,6 +402,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let lock: HeldLock | 'none' | 'unavailable' = 'none';
   let step: DeployStepName = 'check';
   let staging: string | undefined;
+  let stagingMade: Promise<string> | undefined;
   const sudo: ExecOptions = { sudo: true, timeoutMs: cmdTimeout };
   const run = (argv: string[], extra: ExecOptions = {}): Promise<{ stdout: string; stderr: string }> => conn!.run(argv, { ...sudo, ...(signal ? { signal } : {}), ...extra });
   const exec = (argv: string[], extra: ExecOptions = {}) => conn!.exec(argv, { ...sudo, ...(signal ? { signal } : {}), ...extra });
@@ -414,12 +421,19 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       await conn!.upload(data, remote, up);
       return;
     }
-    if (!staging) staging = (await run(['mktemp', '-d', '/tmp/acrn-nest.XXXXXXXX'], { sudo: false })).stdout.trim();
-    const st = `${staging}/${nodePath.posix.basename(remote)}`;
+    // One staging folder for the deploy, also when two files go up side by side.
+    stagingMade ??= run(['mktemp', '-d', '/tmp/acrn-nest.XXXXXXXX'], { sudo: false }).then((r) => (staging = r.stdout.trim()));
+    const st = `${await stagingMade}/${nodePath.posix.basename(remote)}`;
     await conn!.upload(data, st, up);
     await run(['cp', '--', st, remote]);
     await run(['chmod', mode.toString(8), '--', remote]);
     await run(['rm', '-f', '--', st], { sudo: false });
+  };
+
+  /** `mv -f FROM TO`: an SFTP rename (no process started) where the login user owns the files, else mv through sudo. */
+  const move = async (from: string, to: string): Promise<void> => {
+    if (!t.sudo && (await conn!.rename(from, to))) return;
+    await run(['mv', '-f', '--', from, to]);
   };
 
   const verifySha = async (remote: string, expect: string, what: string): Promise<void> => {
@@ -440,6 +454,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let defBefore: DefaultBoot | undefined;
   let manageDefault = false;
   let editenvOk = false;
+  /** GRUB's record of the last entry it started (BOOTED_VAR) is in grubenv: step 4 clears it. */
+  let bootedVarSet = false;
+  /** The lock was busy at first: probes read before it was ours are read again. */
+  let lockWaited = false;
   let prevExists = false;
   let rebooted = false;
   let bootIdAfter: string | undefined;
@@ -458,7 +476,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       sudo: t.sudo,
       waitS: lockWaitS,
       silenceS,
-      onWaiting: () => emit('check', 'progress', `another deploy holds ${DEPLOY_LOCK} on ${host}; waiting up to ${lockWaitS} s (a deploy whose connection dropped lets it go within ${silenceS} s)`, 0.3),
+      onWaiting: () => {
+        lockWaited = true;
+        emit('check', 'progress', `another deploy holds ${DEPLOY_LOCK} on ${host}; waiting up to ${lockWaitS} s (a deploy whose connection dropped lets it go within ${silenceS} s)`, 0.3);
+      },
     });
     locking.catch(() => undefined);
     const lockNow = async (): Promise<HeldLock | 'unavailable'> => {
@@ -467,10 +488,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       if ('held' in l) return l.held;
       return fail(lockUnavailableMessage(host, 'unavailable' in l ? l.unavailable : ''));
     };
-    // bootDir must exist for df (creating it is harmless to another deploy), and the lock must be
-    // held before a temp file is removed: both first, side by side.
-    const [, held] = await Promise.all([run(['mkdir', '-p', '--', B]), lockNow()]);
-    lock = held;
+    // Read-only probes start at once, side by side with mkdir and the lock (at most PROBES channels,
+    // plus the lock's, `which`, and the two that need the lock, below sshd's default MaxSessions
+    // 10); their results are judged in a fixed order. What they read is only trusted if the lock
+    // came without waiting: after another deploy held it, they run again.
     const kernel = t.kernel;
     const tag = t.kernelTag ?? info?.serviceKernMod ?? 'Linux_bzImage';
     if (info && info.serviceKernMod && t.kernelTag && t.kernelTag !== info.serviceKernMod) {
@@ -486,36 +507,40 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     for (const m of t.modules) if (!extraModules.includes(m)) extraModules.push(m);
     const acpiRemote: { path: string; tag: string; file: string }[] = (info?.acpiModules ?? []).map((m) => ({ path: remoteJoin(B, m.file), tag: m.tag, file: m.file }));
     const grubTools = (['updateGrub', 'grubReboot', 'grubSetDefault'] as const).map((name) => ({ name, prog: t.commands[name][0]! }));
-    // Tools named by path are tested one by one; the others with one `which` (it prints the ones
-    // it finds, one a line).
     const byName = grubTools.filter((g) => !g.prog.startsWith('/'));
-    const which = byName.length ? exec(['env', SBIN_PATH, 'which', ...byName.map((g) => g.prog)], { sudo: false }) : undefined;
-    which?.catch(() => undefined);
-    // Independent probes run side by side on the one connection (at most PROBES channels, plus the
-    // lock's, below sshd's default MaxSessions 10); their results are judged in a fixed order.
-    const probes = await pool(
-      [
-        () => run(['rm', '-f', '--', ...allTemps()]),
-        () => exec(['test', '-f', kernel]),
-        () => exec(['stat', '-c', '%s', '--', realImage]),
-        () => run(['df', '-P', '-k', '--', B, kernel]),
-        () => run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false }),
-        () => (t.cmdline !== undefined ? Promise.resolve(undefined) : exec(['cat', '/proc/cmdline'], { sudo: false })),
-        () => exec([...t.commands.grubEditenv, 'list']),
-        () => exec(['test', '-f', prevImage]),
-        () => exec(['cat', '--', t.grubCfg]),
-        ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : Promise.resolve(undefined))),
-        ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
-        ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
-      ],
-      PROBES,
-    );
-    const [, k, imgStat, dfOut, bootIdOut, cmdlineOut, ge, prevProbe, cfgOut] = probes as [ExecResult, ExecResult, ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult, ExecResult];
-    const FIXED = 9;
-    const toolResults = probes.slice(FIXED, FIXED + grubTools.length) as (ExecResult | undefined)[];
-    const found = new Set(((await which)?.stdout ?? '').split('\n').map((l) => nodePath.posix.basename(l.trim())));
+    const probeAll = (): Promise<(ExecResult | undefined)[]> =>
+      pool<ExecResult | undefined>(
+        [
+          () => exec(['test', '-f', kernel]),
+          () => exec(['stat', '-c', '%s', '--', realImage]),
+          () => run(['cat', '/proc/sys/kernel/random/boot_id'], { sudo: false }).then((r): ExecResult => ({ code: 0, signal: null, ...r })),
+          () => (t.cmdline !== undefined ? Promise.resolve(undefined) : exec(['cat', '/proc/cmdline'], { sudo: false })),
+          () => exec([...t.commands.grubEditenv, 'list']),
+          () => exec(['test', '-f', prevImage]),
+          () => exec(['cat', '--', t.grubCfg]),
+          ...grubTools.map((g) => () => (g.prog.startsWith('/') ? exec(['test', '-x', g.prog], { sudo: false }) : Promise.resolve(undefined))),
+          ...extraModules.map((m) => () => exec(['test', '-f', m.path])),
+          ...acpiRemote.map((a) => () => (acpiLocal.has(a.file) ? Promise.resolve(undefined) : exec(['test', '-f', a.path]))),
+          // Tools named by path are tested one by one; the others with one `which` (it prints the
+          // ones it finds, one a line).
+          () => (byName.length ? exec(['env', SBIN_PATH, 'which', ...byName.map((g) => g.prog)], { sudo: false }) : Promise.resolve(undefined)),
+        ],
+        PROBES,
+      );
+    let early = probeAll();
+    early.catch(() => undefined);
+    // bootDir must exist for df (creating it is harmless to another deploy), and the lock must be
+    // held before a temp file is removed.
+    const [, held] = await Promise.all([run(['mkdir', '-p', '--', B]), lockNow()]);
+    lock = held;
+    if (lockWaited) early = early.catch(() => undefined).then(probeAll);
+    const [probes, , dfOut] = await Promise.all([early, run(['rm', '-f', '--', ...allTemps()]), run(['df', '-P', '-k', '--', B, kernel])]);
+    const [k, imgStat, bootIdOut, cmdlineOut, ge, prevProbe, cfgOut] = probes as [ExecResult, ExecResult, ExecResult, ExecResult | undefined, ExecResult, ExecResult, ExecResult];
+    const FIXED = 7;
+    const toolResults = probes.slice(FIXED, FIXED + grubTools.length);
+    const found = new Set((probes[probes.length - 1]?.stdout ?? '').split('\n').map((l) => nodePath.posix.basename(l.trim())));
     const moduleResults = probes.slice(FIXED + grubTools.length, FIXED + grubTools.length + extraModules.length) as ExecResult[];
-    const acpiResults = probes.slice(FIXED + grubTools.length + extraModules.length) as (ExecResult | undefined)[];
+    const acpiResults = probes.slice(FIXED + grubTools.length + extraModules.length, probes.length - 1);
     if (k.code !== 0) fail(`the Service VM kernel ${kernel} does not exist on the board (set "kernel" in the target)`);
     extraModules.forEach((m, i) => moduleResults[i]!.code !== 0 && fail(`module ${m.tag}: ${m.path} does not exist on the board`));
     acpiRemote.forEach((a, i) => acpiResults[i] && acpiResults[i]!.code !== 0 && fail(`${a.file} (ACPI tables of a pre-launched VM) is neither in the local build output nor on the board at ${a.path}`));
@@ -533,6 +558,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (ge.code === 0) {
       editenvOk = true;
       envText = ge.stdout;
+      bootedVarSet = parseGrubEnv(ge.stdout).has(BOOTED_VAR);
     } else {
       const env = await exec(['cat', GRUB_ENV]);
       if (env.code === 0) envText = env.stdout;
@@ -574,13 +600,29 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const keepPrev = prevExists && saved !== ENTRY_PREV_ID;
     // The copy runs side by side with the upload (each under its own temp name); .prev is
     // replaced atomically once the copy is whole.
-    const keeping = keepPrev ? run(['cp', '-p', '--', realImage, tmpPrev]).then(() => run(['mv', '-f', '--', tmpPrev, prevImage])) : undefined;
+    const keeping = keepPrev ? run(['cp', '-p', '--', realImage, tmpPrev]).then(() => move(tmpPrev, prevImage)) : undefined;
     keeping?.catch(() => undefined);
     if (keepPrev) emit('upload', 'running', `keeping the previous image as ${prevImage}`);
     const prevAvailable = keepPrev || prevProbe.code === 0;
+    // The GRUB script goes up side by side with the image, under its temp name (update-grub
+    // reads no dot files): step 3 only renames it.
+    const grubUp = (async (): Promise<void> => {
+      const kernelMount = df[1]?.mount ?? '/';
+      const modules: GrubModule[] = [{ grubPath: grubPathFor(kernel, kernelMount), tag }];
+      for (const m of extraModules) {
+        const d = parseDf((await run(['df', '-P', '-k', '--', m.path])).stdout)[0];
+        modules.push({ grubPath: grubPathFor(m.path, d?.mount ?? '/'), tag: m.tag });
+      }
+      for (const a of acpiRemote) modules.push({ grubPath: grubPathFor(a.path, bootDf!.mount), tag: a.tag });
+      const entries: (GrubEntry & { sha256?: string })[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules, sha256: sha }];
+      if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules });
+      script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
+      await putFile(Buffer.from(script, 'utf8'), tmpGrub, 0o755);
+    })();
+    grubUp.catch(() => undefined);
     emit('upload', 'running', `uploading ${nodePath.basename(o.image)} (${(image.length / 1024).toFixed(0)} KiB) to ${tmpImage}`, 0);
     await putFile(image, tmpImage, 0o644, (sent, total) => emit('upload', 'progress', `${(sent / 1024).toFixed(0)} / ${(total / 1024).toFixed(0)} KiB`, sent / total));
-    await Promise.all([verifySha(tmpImage, sha, 'the image'), keeping]);
+    await Promise.all([verifySha(tmpImage, sha, 'the image'), keeping, grubUp]);
     for (const a of acpiRemote) {
       const data = acpiLocal.get(a.file);
       if (!data) continue;
@@ -593,16 +635,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     // ---- 3 grub
     step = 'grub';
     stillLocked();
-    const kernelMount = df[1]?.mount ?? '/';
-    const modules: GrubModule[] = [{ grubPath: grubPathFor(kernel, kernelMount), tag }];
-    for (const m of extraModules) {
-      const d = parseDf((await run(['df', '-P', '-k', '--', m.path])).stdout)[0];
-      modules.push({ grubPath: grubPathFor(m.path, d?.mount ?? '/'), tag: m.tag });
-    }
-    for (const a of acpiRemote) modules.push({ grubPath: grubPathFor(a.path, bootDf!.mount), tag: a.tag });
-    const entries: (GrubEntry & { sha256?: string })[] = [{ id: ENTRY_ID, title: `ACRN hypervisor (acrn-nest${t.name !== t.host ? `: ${t.name}` : ''})`, image: grubPathFor(realImage, bootDf!.mount), cmdline, modules, sha256: sha }];
-    if (prevAvailable) entries.push({ id: ENTRY_PREV_ID, title: 'ACRN hypervisor, previous image (acrn-nest)', image: grubPathFor(prevImage, bootDf!.mount), cmdline, modules });
-    script = grubScript(entries, [`image sha256 ${sha}`, ...(o.scenario ? [`scenario ${nodePath.basename(o.scenario)}`] : [])]);
     if (manageDefault) {
       // saved_entry first (no effect while GRUB_DEFAULT is not saved), then the drop-in: at no
       // moment does a plain reboot boot anything else than it did before.
@@ -615,8 +647,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       addedDropin = true;
     }
     emit('grub', 'running', `writing ${grubFile}`);
-    await putFile(Buffer.from(script, 'utf8'), tmpGrub, 0o755);
-    await run(['mv', '-f', '--', tmpGrub, grubFile]);
+    await move(tmpGrub, grubFile);
     emit('grub', 'progress', `running ${t.commands.updateGrub.join(' ')}`, 0.4);
     await run(t.commands.updateGrub, { what: t.commands.updateGrub.join(' ') });
     // Read back what GRUB will do: a plain reboot must still boot what it booted before.
@@ -638,10 +669,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       // grub-set-default, then a reset, and GRUB still read the old block).
       await run(['sync']);
     }
-    for (const a of acpiRemote) if (acpiLocal.has(a.file)) await run(['mv', '-f', '--', acpiTmp(a.file), a.path]);
-    if (scenarioBytes !== undefined) await run(['mv', '-f', '--', tmpScenario, scenarioCopy]);
+    for (const a of acpiRemote) if (acpiLocal.has(a.file)) await move(acpiTmp(a.file), a.path);
+    if (scenarioBytes !== undefined) await move(tmpScenario, scenarioCopy);
     // No sync needed here: nothing boots the new image until grub-reboot, and the reboot syncs.
-    await run(['mv', '-f', '--', tmpImage, realImage]);
+    await move(tmpImage, realImage);
     if (staging) {
       await run(['rm', '-rf', '--', staging], { sudo: false });
       staging = undefined;
@@ -652,7 +683,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     step = 'reboot';
     stillLocked();
     emit('reboot', 'running', `${t.commands.grubReboot.join(' ')} ${ENTRY_ID} (one-shot)`);
-    if (editenvOk) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
+    // Only GRUB writes BOOTED_VAR, at boot; none happened since step 1 read grubenv.
+    if (editenvOk && bootedVarSet) await run([...t.commands.grubEditenv, 'unset', BOOTED_VAR]);
     await run([...t.commands.grubReboot, ENTRY_ID]);
     if (o.noReboot) {
       emit('reboot', 'skipped', `the next boot of ${host} tries "${ENTRY_ID}" once (--no-reboot); if ACRN does not come up, the following boot uses the previous default`);

@@ -542,6 +542,26 @@ export class SshConnection {
   }
 
   /**
+   * Renames `from` to `to` over SFTP with OpenSSH's posix-rename extension: rename(2) on the
+   * server, replacing `to` atomically, as `mv -f` does on one file system, without starting a
+   * process. Resolves false where the server lacks the extension (the caller then runs mv).
+   */
+  async rename(from: string, to: string): Promise<boolean> {
+    const sftp = await this.sftp();
+    let supported = true;
+    await this.track<void>((resolve, reject) => {
+      try {
+        sftp.ext_openssh_rename(from, to, (err) => (err ? reject(new Error(`rename ${from} to ${to} on ${this.label}: ${err.message}`)) : resolve()));
+      } catch {
+        // ssh2 throws at once when the server did not announce the extension.
+        supported = false;
+        resolve();
+      }
+    });
+    return supported;
+  }
+
+  /**
    * Writes `data` to `remotePath` over SFTP (created or truncated; pipelined writes), with progress
    * and cancel. On failure the caller owns cleanup of remotePath (it may be partial).
    */
