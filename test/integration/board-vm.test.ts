@@ -11,8 +11,8 @@
  *   `acrn-nest console`, the deploy fails (the fallback boots the package's ACRN-style default,
  *   which runs a hypervisor but not the new image: defect 1), the default's entry and image are
  *   unchanged byte for byte, and a power cycle boots them again;
- * - faults: power loss during the upload and during update-grub, the cable cut during the
- *   upload: the board boots what it booted before;
+ * - faults: power loss during the upload, update-grub, the reboot wait and verify; the cable cut
+ *   during the upload, update-grub and the reboot wait: the board boots what it booted before;
  * - the deploy lock: a second deploy is refused; a lock file of another user is an error.
  * Each group starts its own VM from the cached snapshot (about 30 s); boots cost about a minute.
  */
@@ -265,6 +265,43 @@ describe('deploy to the virtual board (real GRUB, real reboots)', { skip, concur
         assert.ok(now.xen && now.cmdline.includes(`acrn_nest.image=${r3.sha256.slice(0, 16)}`), `after power loss during ${when} the board boots the image it booted before: ${now.cmdline}`);
         assert.equal((await plainBootEntry(vm)).id, 'acrn-nest');
         assert.equal((await rootSh(vm, 'sha256sum /boot/acrn/acrn.bin')).split(' ')[0], r3.sha256, 'the image under the real name is the verified one, whole');
+      }
+    } finally {
+      await vm.stop();
+    }
+  });
+
+  test('power loss during the reboot wait (step 4) and during verify (step 5): the board boots an image that booted before, whole', async () => {
+    const { vm, target } = await startVm('power45', 'saved');
+    try {
+      const r1 = await deployOk(opts(target, vm.file.standin));
+      const token = (cmdline: string): string | undefined => /acrn_nest\.image=(\w+)/.exec(cmdline)?.[1];
+      // Another image (the stand-in with 4 KiB of zeros after it: GRUB loads what its header says).
+      const img2 = path.join(vm.dir, 'standin2.bin');
+      writeFileSync(img2, Buffer.concat([readFileSync(vm.file.standin), Buffer.alloc(4096)]));
+      const img3 = path.join(vm.dir, 'standin3.bin');
+      writeFileSync(img3, Buffer.concat([readFileSync(vm.file.standin), Buffer.alloc(8192)]));
+      const verified = new Map<string, string>([[r1.sha256.slice(0, 16), r1.sha256]]);
+      for (const [when, image] of [['reboot', img2], ['verify', img3]] as const) {
+        let reset: Promise<unknown> | undefined;
+        const outcome = await deploy(opts(target, image, { connect: { agent: false, keepaliveIntervalMs: 2000 }, onEvent: (e) => {
+          const hit = when === 'reboot' ? e.step === 'reboot' && e.status === 'progress' && /went down/.test(e.message) : e.step === 'verify' && e.status === 'running';
+          if (!reset && hit) reset = vm.powerCycle({ timeoutMs: 900_000 });
+        } })).then((r) => r, (e: unknown) => e as Error);
+        assert.ok(reset, `the power was cut during ${when}`);
+        await reset;
+        if (!(outcome instanceof Error)) verified.set(outcome.sha256.slice(0, 16), outcome.sha256);
+        else assert.ok(outcome instanceof DeployError && (outcome.step === 'reboot' || outcome.step === 'verify'), `power loss during ${when}: ${String(outcome)}`);
+        // Whatever the race gave, what runs now is an image that was verified, and a plain reboot
+        // boots an entry whose image is whole.
+        const now = await booted(vm);
+        const t = token(now.cmdline);
+        assert.ok(now.xen && t && verified.has(t), `after power loss during ${when} the board runs a verified image (${[...verified.keys()].join(', ')}): ${now.cmdline}`);
+        const def = await plainBootEntry(vm);
+        assert.ok(def.id === 'acrn-nest' || def.id === 'acrn-nest-prev', `default ${def.id}`);
+        const file = def.id === 'acrn-nest' ? '/boot/acrn/acrn.bin' : '/boot/acrn/acrn.bin.prev';
+        const sum = (await rootSh(vm, `sha256sum ${file}`)).split(' ')[0]!;
+        assert.ok([...verified.values()].includes(sum), `the default's image ${file} (${sum.slice(0, 16)}) is one that was verified`);
       }
     } finally {
       await vm.stop();
