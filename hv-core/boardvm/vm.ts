@@ -231,10 +231,27 @@ export class BoardVm {
     }
   }
 
+  /** Image builds under way in this process, by image folder: two starts at once share one build. */
+  private static readonly building = new Map<string, Promise<string>>();
+
   /** Builds the cached image when it is missing: image.sh, then one boot that runs update-grub, then the saved state. */
   async ensureImage(): Promise<string> {
     const dir = this.imageDir();
     if (existsSync(path.join(dir, 'state.mig')) && existsSync(path.join(dir, 'base.qcow2'))) return dir;
+    let build = BoardVm.building.get(dir);
+    if (!build) {
+      build = this.buildImage(dir).finally(() => BoardVm.building.delete(dir));
+      BoardVm.building.set(dir, build);
+    }
+    return build;
+  }
+
+  /**
+   * The build itself, in a temp folder of this process renamed into place at the end (another
+   * process building at the same time only costs time: the last rename wins, and a VM running from
+   * the first keeps its files open).
+   */
+  private async buildImage(dir: string): Promise<string> {
     const missing = missingHostTools('acrn');
     if (missing.length) throw new BoardVmError('missing-tool', `the virtual board needs: ${missing.join(', ')}`);
     mkdirSync(this.cacheRoot, { recursive: true });
