@@ -1,0 +1,74 @@
+/**
+ * "acrn-nest: Start Virtual Board" in the real workbench: the VSIX in code-server starts the
+ * virtual board (hv-core/boardvm: a Debian VM with real GRUB under QEMU TCG, from the cached image
+ * `npm test`'s board-vm-image stage built), adds it to acrnNest.targets as "board-vm" and makes it
+ * the default target; "Stop Virtual Board" stops the VM.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { missingHostTools } from '../../hv-core/boardvm/vm';
+import { packageVsix, startCodeServer, writeWorkspace } from './harness';
+
+const missing = missingHostTools('xen-standin');
+
+before(() => {
+  packageVsix();
+});
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('Start Virtual Board: the VM starts, becomes the default target "board-vm"; Stop Virtual Board stops it', { timeout: 1_200_000, skip: missing.length ? `the virtual board needs ${missing.join(', ')}` : false }, async (t) => {
+  const workspace = writeWorkspace('boardvm', { 'README.md': '# a project\n' });
+  const cs = await startCodeServer({ workspace, name: 'boardvm', keepUserData: true });
+  const vmDir = (): string => {
+    const storage = path.join(cs.userDataDir, 'User', 'globalStorage');
+    return path.join(storage, 'acrn-nest.acrn-nest', 'board-vm');
+  };
+  t.after(async () => {
+    // Whatever happened, no QEMU is left behind.
+    const state = path.join(vmDir(), 'vm.json');
+    if (existsSync(state)) {
+      const pid = (JSON.parse(readFileSync(state, 'utf8')) as { pid: number }).pid;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await cs.stop();
+  });
+  const page = cs.page;
+  await cs.runCommand('acrn-nest: Start Virtual Board');
+  // The layout question, then the start (resume of the cached guest, the layout's update-grub).
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^ubuntu$/ }) }).first().click();
+  await cs.waitForText('.notifications-toasts', /the virtual board is up and is the target "board-vm"/, 900_000).catch(async (e: unknown) => {
+    await cs.screenshot('boardvm-failed');
+    throw e;
+  });
+  await cs.screenshot('boardvm-started');
+  const state = JSON.parse(readFileSync(path.join(vmDir(), 'vm.json'), 'utf8')) as { pid: number; accel: string; layout: string };
+  assert.ok(pidAlive(state.pid), 'QEMU runs');
+  assert.equal(state.layout, 'ubuntu');
+  // The target is in the settings, with the pinned host key file beside the VM.
+  const settingsFiles = [path.join(workspace, '.vscode', 'settings.json'), path.join(cs.userDataDir, 'User', 'settings.json')].filter(existsSync);
+  const settings = settingsFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>);
+  const targets = settings.flatMap((s) => (Array.isArray(s['acrnNest.targets']) ? (s['acrnNest.targets'] as Record<string, unknown>[]) : []));
+  const vmTarget = targets.find((x) => x.name === 'board-vm');
+  assert.ok(vmTarget, `acrnNest.targets has "board-vm": ${JSON.stringify(settings)}`);
+  assert.equal(vmTarget.host, '127.0.0.1');
+  assert.ok(typeof vmTarget.knownHostsFile === 'string' && existsSync(vmTarget.knownHostsFile), 'the host key is pinned in a file that exists');
+  assert.ok(settings.some((s) => s['acrnNest.defaultTarget'] === 'board-vm'), 'board-vm is the default target');
+
+  await cs.runCommand('acrn-nest: Stop Virtual Board');
+  await cs.waitForText('.notifications-toasts', /the virtual board is stopped/, 120_000);
+  assert.equal(pidAlive(state.pid), false, 'QEMU is gone');
+});
