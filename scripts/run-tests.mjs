@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs node's test runner (with tsx for TypeScript) over every *.test.ts under the given folders.
-//   node scripts/run-tests.mjs test/unit [test/integration ...] [--only PATTERN]
+//   node scripts/run-tests.mjs test/unit [test/integration ... | a/file.test.ts] [--only PATTERN]
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,11 @@ function walk(dir) {
     else if (name.endsWith('.test.ts') && (!only || p.includes(only))) files.push(p);
   }
 }
-for (const d of args.length ? args : ['test/unit']) walk(d);
+// A folder is searched; a test file is taken as it is (node scripts/run-tests.mjs test/e2e/build.test.ts).
+for (const d of args.length ? args : ['test/unit']) {
+  if (statSync(d).isDirectory()) walk(d);
+  else if (!only || d.includes(only)) files.push(d);
+}
 if (files.length === 0) {
   console.error(`no test files under ${args.join(' ')}`);
   process.exit(1);
