@@ -314,7 +314,7 @@ export class BuildController implements vscode.Disposable {
     if (outcome.ok && outcome.deploy) void vscode.commands.executeCommand('setContext', 'acrnNest.deployed', true);
     if (action !== 'build') {
       this.lastDeploy = outcome.ok && outcome.deploy
-        ? { ok: true, text: `deployed to ${outcome.deploy.target}${outcome.deploy.rebooted ? ', rebooted, ACRN running' : ' (boots on the next reboot)'}`, at: new Date() }
+        ? { ok: true, text: `deployed to ${outcome.deploy.target}${outcome.deploy.rebooted ? ', rebooted, ACRN running' : ', boots on the next reboot'}`, at: new Date() }
         : { ok: false, text: outcome.cancelled ? 'cancelled' : `failed at ${outcome.failure?.step ?? '?'}: ${outcome.failure?.message ?? ''}`, at: new Date() };
     }
     this.finished.fire();
@@ -327,7 +327,7 @@ export class BuildController implements vscode.Disposable {
       // After a deploy that rebooted the board, its hypervisor console opens by itself.
       // Through the command (a Nested-view-like { target } argument), so build.ts does not import extension/console/.
       if (o.deploy?.rebooted && this.lastTarget) void Promise.resolve(vscode.commands.executeCommand(Commands.openHypervisorConsole, { target: this.lastTarget })).catch((e: unknown) => logError(this.ctx.log, 'opening the hypervisor console after deploy', e));
-      const what = o.deploy ? `deployed to ${o.deploy.target}${o.deploy.rebooted ? ' (rebooted, ACRN running)' : ' (boots on the next reboot)'}` : o.build?.upToDate ? `up to date: ${o.build.image}` : `built ${o.build?.image}`;
+      const what = o.deploy ? `deployed to ${o.deploy.target}${o.deploy.rebooted ? ', rebooted, ACRN running' : ', boots on the next reboot'}` : o.build?.upToDate ? `up to date: ${o.build.image}` : `built ${o.build?.image}`;
       void vscode.window.showInformationMessage(`acrn-nest: ${ACTION_TITLES[action]}: ${what}`);
       return;
     }

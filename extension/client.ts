@@ -43,6 +43,9 @@ export class ServerHandle implements vscode.Disposable {
 
   async restart(): Promise<void> {
     this.crashes.length = 0;
+    // A start under way finishes first: the language client refuses to stop while it is starting
+    // ("Client is not running and can't be stopped. It's current state is: starting").
+    if (this.starting) await this.starting.catch(() => undefined);
     if (this.client) {
       await this.client.restart();
     } else {

@@ -47,11 +47,17 @@ tree_for() { # $1: 2.6 | 3.3 -> prints the tree's path
   local ver="$1" tree
   if [ -n "${ACRN_TREE:-}" ] && [ "$(tree_version "$ACRN_TREE")" = "$ver" ]; then printf '%s\n' "$ACRN_TREE"; return; fi
   tree="$DEMO_DIR/trees/fake-acrn-v$ver"
+  # A warm restart keeps the tree, and so its build output (the next Build is "up to date"), while
+  # what it is made from is unchanged (names, sizes, times: no file is read).
+  local stamp
+  stamp="$(find test/fixtures/fake-acrn-tree "$ACRN_DATA_DIR/v$ver/misc/config_tools/schema" "$ACRN_DATA_DIR/v$ver/misc/config_tools/data" -printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort | sha256sum | cut -d' ' -f1)"
+  if [ -f "$tree/.demo-inputs" ] && [ "$(cat "$tree/.demo-inputs")" = "$stamp" ]; then printf '%s\n' "$tree"; return; fi
   rm -rf "$tree" && mkdir -p "$DEMO_DIR/trees" && cp -r test/fixtures/fake-acrn-tree "$tree"
   printf 'MAJOR_VERSION=%s\nMINOR_VERSION=%s\nEXTRA_VERSION=\n' "${ver%%.*}" "${ver#*.}" >"$tree/VERSION"
   if [ -d "$ACRN_DATA_DIR/v$ver/misc/config_tools" ]; then
     cp -r "$ACRN_DATA_DIR/v$ver/misc/config_tools/schema" "$ACRN_DATA_DIR/v$ver/misc/config_tools/data" "$tree/misc/config_tools/" 2>/dev/null || true
   fi
+  printf '%s\n' "$stamp" >"$tree/.demo-inputs"
   printf '%s\n' "$tree"
 }
 for ver in 2.6 3.3; do

@@ -17,9 +17,10 @@ function walk(dir) {
     else if (name.endsWith('.test.ts') && (!only || p.includes(only))) files.push(p);
   }
 }
+// A folder is searched; a test file is taken as it is (node scripts/run-tests.mjs test/e2e/build.test.ts).
 for (const d of args.length ? args : ['test/unit']) {
   if (statSync(d).isDirectory()) walk(d);
-  else files.push(d); // one test file, as named
+  else if (!only || d.includes(only)) files.push(d);
 }
 if (files.length === 0) {
   console.error(`no test files under ${args.join(' ')}`);

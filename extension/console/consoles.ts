@@ -118,7 +118,11 @@ export class ConsoleManager implements vscode.Disposable {
   async openHypervisorConsole(target?: ResolvedTarget | string): Promise<vscode.Terminal | undefined> {
     const t = typeof target === 'object' ? target : await pickTarget(this.ctx.config, target, 'the hypervisor console');
     if (!t) return undefined;
-    return this.show(`hv:${t.name}`, `ACRN hypervisor — ${t.name}`, () => this.hypervisorSession(t), t.name).terminal;
+    const terminal = this.show(`hv:${t.name}`, `ACRN hypervisor — ${t.name}`, () => this.hypervisorSession(t), t.name).terminal;
+    // The walkthrough's last step completes on this: its onCommand event does not see the command
+    // when the extension runs it itself (after a deploy), only when the user does.
+    void vscode.commands.executeCommand('setContext', 'acrnNest.consoleOpened', true);
+    return terminal;
   }
 
   /** Opens (or shows) an L2 guest's serial console tab. */

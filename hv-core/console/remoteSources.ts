@@ -59,6 +59,9 @@ function processLink(proc: RemoteProcess, readOnly: boolean, what: string): Cons
 }
 
 /** Waits for the script's first byte on stdout or its exit, so a refusal (no device) is a connect error. */
+/** What a host without sh says to `sh -c ...` (OpenSSH: "sh: command not found" or "sh: not found"). */
+const NO_SHELL = /(^|[\s:])sh: (command )?not found/m;
+
 function firstOutputOrExit(proc: RemoteProcess, what: string, readyMarker: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
@@ -76,7 +79,10 @@ function firstOutputOrExit(proc: RemoteProcess, what: string, readyMarker: strin
     };
     const onClose = (): void => {
       cleanup();
-      reject(new ConsoleError(`${what}: ${err.trim().split('\n').filter(Boolean).pop() ?? 'the remote command ended'}`));
+      const last = err.trim().split('\n').filter(Boolean).pop() ?? 'the remote command ended';
+      // No sh on the other side (a bare appliance, the demo's board simulator): retrying cannot help.
+      if (NO_SHELL.test(err)) reject(new ConsoleError(`${what}: the host has no POSIX shell to run this console's script (${last}); give the target a console of its own (its "console" setting: serial, ssh-serial or tcp)`, true));
+      else reject(new ConsoleError(`${what}: ${last}`));
     };
     function cleanup(): void {
       proc.pause();

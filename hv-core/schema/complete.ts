@@ -247,6 +247,7 @@ function valueEntries(input: CompleteInput, el: XmlElement, at: DeclarationAt): 
 
   let order = 0;
   const values = enumerationOf(model, st, at.vmKind) ?? [];
+  const elementTitle = at.decl.acrn?.title?.trim() ? rstInline(at.decl.acrn.title.trim()).replace(/\\/g, '') : '';
   for (const v of values) {
     if (v.value === '' || taken.has(v.value)) continue;
     const title = v.acrn?.title && v.acrn.title !== v.value ? v.acrn.title : undefined;
@@ -269,11 +270,15 @@ function valueEntries(input: CompleteInput, el: XmlElement, at: DeclarationAt): 
     const boardName = attr(board.root, 'board') ?? 'the board';
     for (const v of opts) {
       if (taken.has(v)) continue;
-      add({ label: v, kind: 'board', detail: `from ${boardName}`, documentation: `Offered by the board file (${boardName}).${expr ? `\n\nACRN's \`acrn:options\`: \`${expr.trim()}\`` : ''}`, insertText: v, order: order++ });
+      // The board says which values exist; the schema says what the setting is: both, as for an enumerated value.
+      const known = values.some((x) => x.value === v);
+      const documentation = [`Offered by the board file (${boardName}).${expr ? `\n\nACRN's \`acrn:options\`: \`${expr.trim()}\`` : ''}`, '---', known ? cachedValueDoc(model, at, v) : cachedDoc(model, at)].join('\n\n');
+      add({ label: v, kind: 'board', detail: [`from ${boardName}`, elementTitle].filter(Boolean).join(' — '), documentation, insertText: v, order: order++ });
     }
   }
 
-  for (const r of references(doc, el)) add({ ...r, kind: 'reference', insertText: r.label, order: order++ });
+  // VM names and ids: what they name, then what the setting is.
+  for (const r of references(doc, el)) add({ ...r, kind: 'reference', documentation: [r.documentation, cachedDoc(model, at)].filter(Boolean).join('\n\n---\n\n'), insertText: r.label, order: order++ });
 
   if (at.decl.default !== undefined && !seen.has(at.decl.default)) {
     add({ label: at.decl.default === '' ? '(empty)' : at.decl.default, kind: 'value', detail: 'default', documentation: cachedDoc(model, at), insertText: at.decl.default, preselect: true, order: order++ });

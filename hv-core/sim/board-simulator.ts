@@ -30,6 +30,8 @@
  * - hypervisor console: raw TCP on 127.0.0.1:`consolePort` (like ser2net on a UART): a banner,
  *   the `ACRN:\>` prompt and `help`, `version`, `vm_list`, `vcpu_list` answered from the deployed
  *   scenario (`<image>.scenario.xml` next to the booted image). Lines end in CRLF as on a UART.
+ * - hypervisor log over SSH: acrn-nest's acrnlog console script (`sh -c`, the one shell command
+ *   the simulator answers) gets the log since boot, as from /dev/acrn_hvlog_cur_* of a debug ACRN.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -370,8 +372,61 @@ export class BoardSimulator extends EventEmitter {
     } catch {
       /* reported by runLine */
     }
+    if (argv.length === 3 && argv[0] === 'sh' && argv[1] === '-c' && argv[2]!.includes('/dev/acrn_hvlog_cur_')) {
+      this.onHypervisorLog(ch, argv[2]!);
+      return;
+    }
     const needsStdin = (argv[0] === 'sudo' && argv.includes('-S')) || (argv[0] === 'cat' && argv.length === 1);
     if (!needsStdin || ended) go();
+  }
+
+  /**
+   * The hypervisor log over SSH, as acrn-nest's console reads it on a Service VM (`sh -c` with
+   * acrnlog's files or /dev/acrn_hvlog_cur_*): the simulator has no shell, so it answers that one
+   * script as sh would on a board with a debug ACRN and no acrnlog service: the script's ready
+   * marker and the log since boot, then nothing more until the session ends.
+   */
+  private onHypervisorLog(ch: ServerChannel, script: string): void {
+    const end = (code: number, stderr = ''): void => {
+      try {
+        if (stderr) ch.stderr.write(stderr);
+        ch.exit(code);
+        ch.end();
+      } catch {
+        /* connection gone */
+      }
+    };
+    if (!this.acrnRunning) {
+      end(2, `no hypervisor log on ${SIM_NAME}: ACRN is not running (booted '${this.bootedEntry}')\n`);
+      return;
+    }
+    // The marker the script prints before the log (printf '%s' '<marker>').
+    const m = /printf '%s' ('(?:[^']|'\\'')*')/.exec(script);
+    let ready = '';
+    try {
+      ready = m ? (splitCommand(m[1]!)[0] ?? '') : '';
+    } catch {
+      /* no marker: the log alone */
+    }
+    const log = (line: string): void => {
+      try {
+        ch.write(`${line}\n`);
+      } catch {
+        /* connection gone */
+      }
+    };
+    ch.on('error', () => undefined);
+    // The script's watcher ends it when its stdin closes (the console was closed).
+    ch.on('end', () => end(0));
+    ch.write(ready);
+    for (const line of this.hypervisorLogSinceBoot()) log(line);
+  }
+
+  /** What the simulated hypervisor logged since it booted (acrnlog's line format). */
+  private hypervisorLogSinceBoot(): string[] {
+    const vms = this.scenarioVms();
+    const lines = [`ACRN Hypervisor (simulated by ${SIM_NAME}), boot id ${this.bootId}, entry '${this.bootedEntry}'`, ...vms.filter((v) => v.kind !== 'post').map((v) => `vm${v.id} (${v.name}) started on pCPU ${v.pcpus.join(',') || '0'}`)];
+    return lines.map((l, i) => `[${(i + 1) * 1000}us][cpu=0][sev=3][seq=${i + 1}]:${l}`);
   }
 
   /** `flock -n|-w S -E CODE FILE sh -c LOCK_SCRIPT sh SILENCE`: holds FILE while the channel is open and beats come. */

@@ -123,8 +123,12 @@ export function resolveTarget(t: Target, opts: ResolveOptions = {}): ResolvedTar
   };
 }
 
-/** "user@host:port" for messages. */
+/**
+ * "name (user@host:port)" for messages, or "user@host:port" when the name is the host. A target
+ * named by its ~/.ssh/config alias keeps that name: the address alone does not say which of the
+ * user's hosts it is (Add Target names ssh-config targets so).
+ */
 export function describeTarget(t: Pick<ResolvedTarget, 'user' | 'host' | 'port' | 'name' | 'alias'>): string {
   const where = `${t.user}@${t.host}${t.port !== 22 ? `:${t.port}` : ''}`;
-  return t.name !== t.host && t.name !== t.alias ? `${t.name} (${where})` : where;
+  return t.name !== t.host ? `${t.name} (${where})` : where;
 }

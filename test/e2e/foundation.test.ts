@@ -65,6 +65,10 @@ test('VSIX in code-server: diagnostics at the right place, dialect in the status
   // 1. The broken v2.6 scenario: our well-formedness diagnostic, at the typo, in the Problems panel.
   // (The Problems list is virtualized, so each check filters it to what it looks at.)
   await cs.openFile('scenarios/nuc-v26-broken.xml');
+  // Restart Language Server while the server may still be starting (it starts with the first ACRN
+  // file): it waits for the start instead of failing with "Client is not running and can't be stopped".
+  await cs.runCommand('acrn-nest: Restart Language Server');
+  await cs.waitForText('.notifications-toasts', /acrn-nest: language server restarted/);
   const status26 = await cs.waitForStatusBar(/ACRN v2\.6 scenario/);
   assert.match(status26, /ACRN v2\.6 scenario/);
   await cs.filterProblems('</nmae>');

@@ -455,6 +455,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     browser = await launching;
     trace('Chromium launched');
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+    // Every notification message shown, in order (a toast hides itself after a while): a failed
+    // wait for a notification lists them, so a message worded otherwise shows at once.
+    await page.addInitScript(TOAST_RECORDER);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 2 * WAIT_MS });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 2 * WAIT_MS });
     trace('workbench visible');
@@ -467,6 +470,21 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     throw e;
   }
 }
+
+/** Page script: window.__acrnNestToasts gets each new notification toast message (at most 100). */
+const TOAST_RECORDER = `(() => {
+  const seen = (window.__acrnNestToasts = []);
+  const record = () => {
+    for (const m of document.querySelectorAll('.notifications-toasts .notification-list-item-message')) {
+      const t = m.innerText.trim();
+      if (t && seen[seen.length - 1] !== t && !seen.includes(t)) seen.push(t);
+    }
+    if (seen.length > 100) seen.splice(0, seen.length - 100);
+  };
+  const start = () => new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+})()`;
 
 interface HandleParts {
   url: string;
@@ -493,7 +511,9 @@ function makeHandle(p: HandleParts): CodeServer {
       return (await handle.jsonValue()) as string;
     } catch (e) {
       const now = await page.locator(selector).first().innerText({ timeout: 1000 }).catch(() => '(not found)');
-      throw new Error(`waiting for ${selector} to match ${pattern}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\ncurrent text: ${now}`);
+      const toasts = selector.includes('notification') ? ((await page.evaluate('window.__acrnNestToasts').catch(() => undefined)) as string[] | undefined) : undefined;
+      const shown = toasts ? `\nnotifications shown so far:\n${toasts.map((t) => `  ${t}`).join('\n') || '  (none)'}` : '';
+      throw new Error(`waiting for ${selector} to match ${pattern}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\ncurrent text: ${now}${shown}`);
     }
   };
 

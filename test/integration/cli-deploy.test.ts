@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { generateEd25519 } from '../../hv-core/target/keys';
 import { BoardSimulator } from '../../hv-core/sim/board-simulator';
 import { runCli } from '../../hv-core/cli/main';
@@ -72,6 +73,19 @@ test('changed host key: refused, even with --accept-new-host-key', async () => {
   assert.equal(r.code, 1);
   assert.match(r.err, /HAS CHANGED/);
   assert.match(r.err, /no flag to override/);
+});
+
+test('after the deploy, the hypervisor console of a target without a console setting is the hypervisor log over SSH (the simulator answers its script)', async () => {
+  assert.equal(sim.acrnRunning, true, 'the full deploy above left ACRN running');
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = new PassThrough();
+  stdout.on('data', (d: Buffer) => out.push(d.toString()));
+  const code = await runCli(['console', '--target-file', 'target.json', '--until', 'started on pCPU', '--timeout', '20'], { out: (l) => out.push(l), err: (l) => err.push(l), cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdin: new PassThrough(), stdout });
+  assert.equal(code, 0, err.join('\n'));
+  assert.match(err.join('\n'), /hypervisor log \(acrnlog\) on sim/);
+  assert.match(out.join(''), /\[1000us\]\[cpu=0\]\[sev=3\]\[seq=1\]:ACRN Hypervisor \(simulated by acrn-nest board simulator\), boot id [0-9a-f-]+, entry 'acrn-nest'/);
+  assert.ok(sim.commandLog.some((l) => l.startsWith('sh -c ') && l.includes('/dev/acrn_hvlog_cur_')), 'it ran the console script');
 });
 
 test('target file errors name the field and the file (exit 2); usage errors exit 2', async () => {

@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { packageVsix, zipEntries } from '../e2e/harness';
+import { packageVsix, REPO, zipEntries } from '../e2e/harness';
 
-test('the VSIX holds the four bundles and the manifest, nothing else of the tree', { timeout: 180_000 }, () => {
+test('the VSIX holds the four bundles, the manifest and the icon, nothing else of the tree', { timeout: 180_000 }, () => {
   const vsix = packageVsix();
   const entries = zipEntries(readFileSync(vsix));
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
@@ -16,6 +17,15 @@ test('the VSIX holds the four bundles and the manifest, nothing else of the tree
     assert.ok(files.includes(required), `${required} is in the VSIX; entries:\n${entries.join('\n')}`);
   }
   assert.ok(entries.includes('extension.vsixmanifest'), 'the VSIX has its manifest');
+
+  // The extension icon (package.json "icon", drawn by scripts/make-icon.mjs): a PNG of at least 128x128.
+  const icon = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { icon?: string }).icon;
+  assert.equal(icon, 'media/icon.png');
+  assert.ok(files.includes(icon), `the icon ${icon} is in the VSIX`);
+  const png = readFileSync(path.join(REPO, icon));
+  assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'the icon is a PNG');
+  assert.equal(png.toString('ascii', 12, 16), 'IHDR');
+  assert.ok(png.readUInt32BE(16) >= 128 && png.readUInt32BE(20) >= 128, `the icon is at least 128x128 (${png.readUInt32BE(16)}x${png.readUInt32BE(20)})`);
 
   const offenders = files.filter(
     (f) =>

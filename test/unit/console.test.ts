@@ -7,6 +7,8 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ACRN_PROMPT, hypervisorBanner, parseVmList, vmConsoleEscape } from '../../hv-core/console/acrnShell';
 import { parseConsoleConfig } from '../../hv-core/console/config';
+import type { RemoteHost, RemoteProcess } from '../../hv-core/console/remote';
+import { AcrnLogSource } from '../../hv-core/console/remoteSources';
 import { CrlfNormalizer, statusLine } from '../../hv-core/console/render';
 import { RingBuffer } from '../../hv-core/console/ring';
 import { ConsoleSession } from '../../hv-core/console/session';
@@ -114,6 +116,31 @@ describe('ConsoleSession', () => {
     assert.equal(l, '\r\n\x1b[2m[acrn-nest 12:00:01.002] reconnected to tcp a:1\x1b[0m\r\n');
     const n = new CrlfNormalizer();
     assert.equal(Buffer.concat([n.push(Buffer.from('a\nb\r')), n.push(Buffer.from('\nc\n'))]).toString(), 'a\r\nb\r\nc\r\n');
+  });
+});
+
+describe('the hypervisor log over SSH on a host without sh', () => {
+  it('is a permanent error that says what to set (no endless retries of "sh: command not found")', { timeout: 10_000 }, async () => {
+    // A host whose sshd has no sh, as the demo's board simulator answers an unknown script.
+    const spawned: string[] = [];
+    const host = {
+      label: 'sim-board',
+      exec: () => Promise.reject(new Error('not used')),
+      spawn: (script: string): Promise<RemoteProcess> => {
+        spawned.push(script);
+        const p = Object.assign(new PassThrough(), { stderr: new PassThrough() });
+        setImmediate(() => {
+          p.stderr.write('acrn-nest board simulator: sh: command not found (the simulator implements: sudo cat)\n');
+          setImmediate(() => p.emit('close'));
+        });
+        return Promise.resolve(p);
+      },
+    } as unknown as RemoteHost;
+    const session = new ConsoleSession(new AcrnLogSource(() => Promise.resolve(host), { hostLabel: 'sim-board' }), { retryFirstConnect: true, backoff: { initialMs: 1, maxMs: 2 } });
+    const err = await session.start().then(() => undefined, (e: unknown) => e as ConsoleError);
+    assert.ok(err instanceof ConsoleError && err.permanent, String(err));
+    assert.match(err.message, /hypervisor log on sim-board: the host has no POSIX shell to run this console's script \(acrn-nest board simulator: sh: command not found .*\); give the target a console of its own \(its "console" setting: serial, ssh-serial or tcp\)/);
+    assert.equal(spawned.length, 1, 'tried once, not again and again');
   });
 });
 

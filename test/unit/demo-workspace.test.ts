@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBuild } from '../../hv-core/build/build';
@@ -47,6 +47,29 @@ test('demo workspace: every scenario sits in a folder whose ACRN tree is of the 
         assert.equal(r.ok, true, `${s.file}: ${r.error?.code} ${r.error?.message}`);
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('demo workspace: a warm restart keeps the fake ACRN trees and their build output while their inputs are unchanged', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-demo-warm-'));
+  try {
+    const ws = path.join(dir, 'ws');
+    const demo = path.join(dir, 'demo');
+    const run = (): void => void execFileSync('bash', [path.join(REPO, 'scripts', 'demo-workspace.sh'), ws, demo], { encoding: 'utf8', env: { ...process.env, ACRN_TREE: '' } });
+    run();
+    const tree = (JSON.parse(readFileSync(path.join(ws, 'v3.3', '.vscode', 'settings.json'), 'utf8')) as Record<string, string>)['acrnNest.acrnTree']!;
+    assert.ok(tree.startsWith(demo), `a fake tree of the demo: ${tree}`);
+    const built = path.join(tree, 'build', 'hypervisor', 'acrn.bin');
+    mkdirSync(path.dirname(built), { recursive: true });
+    writeFileSync(built, 'built before the restart');
+    run();
+    assert.equal(readFileSync(built, 'utf8'), 'built before the restart', 'the warm restart kept the build output');
+    // Inputs that differ (here: no record of them) make a fresh tree.
+    rmSync(path.join(tree, '.demo-inputs'));
+    run();
+    assert.equal(existsSync(built), false, 'a changed input rebuilds the tree from scratch');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -102,6 +102,32 @@ test('v3.3: SCHEDULER values from the schema, default preselected, replacing the
   assert.match((bvt.documentation as MarkupContent).value, /Borrowed Virtual Time/);
 });
 
+test('v3.3: value completions carry the schema\'s description (acrn:title as detail, xs:documentation as markdown)', { skip }, async () => {
+  const items = await complete(V33, edit(readFileSync(V33, 'utf8'), '<SCHEDULER>SCHED_BVT', `<SCHEDULER>${CARET}SCHED_BVT`));
+  const bvt = items.find((i) => i.label === 'SCHED_BVT')!;
+  // The value's acrn:title, and that it is the default, in the short line.
+  assert.equal(bvt.detail, 'Borrowed Virtual Time — default');
+  const doc = bvt.documentation as MarkupContent;
+  assert.equal(doc.kind, 'markdown');
+  // The bullet of SchedulerType's xs:documentation that describes this value, then the element's own.
+  assert.match(doc.value, /^\*\*`SCHED_BVT`\*\* — Borrowed Virtual Time/);
+  assert.match(doc.value, /virtual time-based scheduling algorithm\. It dispatches the runnable thread with the earliest effective virtual time/);
+  assert.match(doc.value, /Select the scheduling algorithm for determining the priority of User VMs/);
+  const noop = items.find((i) => i.label === 'SCHED_NOOP')!;
+  assert.equal(noop.detail, 'No-Operation (NOOP)');
+  assert.match((noop.documentation as MarkupContent).value, /strict one-to-one mapping between vCPUs and pCPUs/);
+  // Board-derived values: where they come from, and what the setting is.
+  const serial = await complete(V33, edit(readFileSync(V33, 'utf8'), '<SERIAL_CONSOLE>/dev/ttyS0</SERIAL_CONSOLE>', `<SERIAL_CONSOLE>${CARET}</SERIAL_CONSOLE>`));
+  const tty = serial.find((i) => i.label === '/dev/ttyS0')!;
+  assert.equal(tty.detail, 'from nuc11tnbi5 — Serial console port');
+  assert.match((tty.documentation as MarkupContent).value, /Offered by the board file \(nuc11tnbi5\)[\s\S]*Select the host serial device used for hypervisor debugging/);
+  // VM names offered as references: the element's description too.
+  const names = await complete(V33, edit(readFileSync(V33, 'utf8'), '<vm_name>POST_STD_VM1</vm_name>', `<vm_name>${CARET}</vm_name>`));
+  const ref = names.find((i) => i.label === 'ACRN_Service_VM')!;
+  assert.match(ref.detail ?? '', /vm id=0/);
+  assert.ok(((ref.documentation as MarkupContent | undefined)?.value ?? '').includes('**vm_name**'), JSON.stringify(ref.documentation));
+});
+
 test('v3.3: after "<" in FEATURES, the elements not yet present, in schema order, with defaults as snippet choices', { skip }, async () => {
   const items = await complete(V33, edit(readFileSync(V33, 'utf8'), '<FEATURES>', `<FEATURES>\n      <${CARET}`));
   const l = labels(items);
@@ -138,7 +164,7 @@ test('v3.3: values drawn from the board (acrn:options): serial ports and pCPU id
   const base = readFileSync(V33, 'utf8');
   const serial = await complete(V33, edit(base, '<SERIAL_CONSOLE>/dev/ttyS0</SERIAL_CONSOLE>', `<SERIAL_CONSOLE>${CARET}</SERIAL_CONSOLE>`));
   assert.deepEqual(labels(serial), ['/dev/ttyS0', 'None']);
-  assert.equal(serial[0]!.detail, 'from nuc11tnbi5');
+  assert.equal(serial[0]!.detail, 'from nuc11tnbi5 — Serial console port');
   // pcpu ids: the board's four threads, minus the one the other vCPU of this VM already uses.
   const cpus = await complete(V33, edit(base, '<pcpu_id>0</pcpu_id>', `<pcpu_id>${CARET}</pcpu_id>`));
   assert.deepEqual(labels(cpus), ['0', '2', '3']);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import { shq, shJoin, splitCommand } from '../../hv-core/target/quote';
 import { checkHostKey, entryMatches, fingerprint, hostKeyName, parseKnownHosts } from '../../hv-core/target/known-hosts';
-import { lookupSshConfig, resolveTarget } from '../../hv-core/target/resolve';
+import { describeTarget, lookupSshConfig, resolveTarget } from '../../hv-core/target/resolve';
 import { TargetError, loadTargetFile, parseTarget } from '../../hv-core/target/target';
 import { grubScript, grubPathFor, scenarioInfo } from '../../hv-core/deploy';
 import { acrnTree, needs } from './helpers';
@@ -115,6 +115,13 @@ describe('ssh-config alias resolution', () => {
     assert.equal(r.port, 2222);
     assert.deepEqual(r.identityFiles, ['/home/u/.ssh/nuc_192.168.7.20', '/home/u/.ssh/other']);
     assert.equal(r.proxyJump, 'jump@bastion:2200');
+  });
+  test('describeTarget: a target named by its ssh-config alias keeps that name in messages (issue 11)', () => {
+    const t = resolveTarget(parseTarget({ host: 'nuc' }), { sshConfigText: cfg, homeDir: '/home/u', localUser: 'me' });
+    assert.equal(t.name, 'nuc');
+    assert.equal(describeTarget(t), 'nuc (acrn@192.168.7.20:2222)');
+    const plain = resolveTarget(parseTarget({ host: 'plain.lab', user: 'root' }), { sshConfigText: cfg, homeDir: '/home/u', localUser: 'me' });
+    assert.equal(describeTarget(plain), 'root@plain.lab', 'a name that is the host is not repeated');
   });
   test('resolveTarget: the target file wins over ssh config, defaults fill the rest', () => {
     const t = resolveTarget(parseTarget({ host: 'nuc', port: 22 }), { sshConfigText: cfg, homeDir: '/home/u', localUser: 'me' });
