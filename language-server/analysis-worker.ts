@@ -7,8 +7,7 @@
  * two checks and the result is discarded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeText } from '../hv-core/scenario/analyze.js';
-import { loadBoard } from '../hv-core/schema/asserts.js';
+import { analyzeText, loadBoard } from '../hv-core/engine.js';
 import type { WorkRequest, WorkResult } from './analysis-protocol.js';
 
 const cancel = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);

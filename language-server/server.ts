@@ -6,11 +6,8 @@ import type { Connection, TextDocumentChangeEvent } from 'vscode-languageserver/
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache } from './documents.js';
-import { loadBoard } from '../hv-core/schema/asserts.js';
-import { uriToPath } from '../hv-core/schema/tree.js';
-import type { PathScope } from '../hv-core/settings-paths.js';
-import { SETTINGS_SECTION } from '../hv-core/settings-paths.js';
-import { VERSION } from '../hv-core/version.js';
+import type { PathScope } from '../hv-core/engine.js';
+import { SETTINGS_SECTION, VERSION, loadBoard, uriToPath } from '../hv-core/engine.js';
 import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
 import { treeMismatchDiagnostic } from './features/treeMismatch.js';

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import type { InspectEvent, InspectorFinding } from '../inspect/index.js';
-import { checkBoardName, describeMissing, formatFinding, inspectBoard, InspectError, installCommand } from '../inspect/index.js';
-import { loadTargetFile, resolveTarget, TargetError } from '../target/index.js';
+import type { InspectEvent, InspectorFinding } from '../engine.js';
+import { InspectError, TargetError, checkBoardName, describeMissing, formatFinding, inspectBoard, installCommand, loadTargetFile, resolveTarget } from '../engine.js';
 
 async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   return await new Promise((resolve, reject) => {

@@ -6,12 +6,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanBuild, formatBuildFinding, runBuild } from '../build/index.js';
-import type { BuildFinding, BuildHost } from '../build/index.js';
-import { RemoteHost } from '../build/remote.js';
-import { SshConnection } from '../target/connection.js';
-import { resolveTarget } from '../target/resolve.js';
-import { loadTargetFile } from '../target/target.js';
+import type { BuildFinding, BuildHost } from '../engine.js';
+import { RemoteBuildHost as RemoteHost, SshConnection, cleanBuild, formatBuildFinding, loadTargetFile, resolveTarget, runBuild } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 

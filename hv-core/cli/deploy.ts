@@ -8,9 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import { deploy, DeployError } from '../deploy/index.js';
-import type { DeployEvent } from '../deploy/index.js';
-import { ChangedHostKeyError, UnknownHostKeyError, loadTargetFile, resolveTarget, TargetError } from '../target/index.js';
+import type { DeployEvent } from '../engine.js';
+import { ChangedHostKeyError, DeployError, TargetError, UnknownHostKeyError, deploy, loadTargetFile, resolveTarget } from '../engine.js';
 
 async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   return await new Promise((resolve, reject) => {

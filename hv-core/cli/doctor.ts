@@ -1,11 +1,8 @@
 /** `acrn-nest doctor`: the nested-virtualization preflight on the Service VM and in the scenario. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DoctorCheck } from '../doctor.js';
-import { formatChecks, probeServiceVm, scenarioChecks } from '../doctor.js';
-import { loadFile } from '../files.js';
-import { parseXml } from '../xml/parser.js';
-import type { XmlDocument } from '../xml/model.js';
+import type { DoctorCheck, XmlDocument } from '../engine.js';
+import { formatChecks, loadFile, parseXml, probeServiceVm, scenarioChecks } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';

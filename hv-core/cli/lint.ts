@@ -1,16 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_FILE_MB, loadFile } from '../files.js';
-import type { Finding } from '../findings.js';
-import { sortFindings } from '../findings.js';
-import { LineIndex } from '../xml/positions.js';
+import type { Finding, XmlDocument } from '../engine.js';
+import { DEFAULT_MAX_FILE_MB, LineIndex, boardFor, findAcrnTree, loadAnalyzer, loadFile, parseXml, sortFindings } from '../engine.js';
 import { formatAcrnNotes, formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import { parseXml } from '../xml/parser.js';
-import type { XmlDocument } from '../xml/model.js';
-import { findAcrnTree } from '../schema/tree.js';
-import { boardFor } from '../settings-paths.js';
 import type { CachedLint, LintInputs } from './lintCache.js';
 import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
 
@@ -32,7 +26,7 @@ function rootStartTag(text: string): XmlDocument {
 /** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
 async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number }): Promise<CachedLint> {
   // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
-  const { analyzeText } = await import('../scenario/analyze.js');
+  const { analyzeText } = await loadAnalyzer();
   const a = analyzeText(text, { ...opts, uri: file });
   const findings = [...a.findings];
   if (a.dialect && a.doc?.root) {

@@ -1,13 +1,7 @@
 /** Opening a target file's SSH connection for the console, l2 and doctor commands. */
 import path from 'node:path';
-import type { NestTarget } from '../console/targetFile.js';
-import { loadNestTarget } from '../console/targetFile.js';
-import type { HostProvider } from '../console/remote.js';
-import { sshHostProvider } from '../console/ssh.js';
-import type { ResolvedTarget } from '../target/index.js';
-import { parseTarget, resolveTarget } from '../target/index.js';
-import type { ConsoleConfig } from '../console/config.js';
-import { sshSerialTarget } from '../console/config.js';
+import type { ConsoleConfig, HostProvider, NestTarget, ResolvedTarget } from '../engine.js';
+import { loadNestTarget, parseTarget, resolveTarget, sshHostProvider, sshSerialTarget } from '../engine.js';
 import { UsageError } from './io.js';
 import type { CliIO } from './io.js';
 

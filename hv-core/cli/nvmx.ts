@@ -7,14 +7,8 @@ import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSyn
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { loadFile } from '../files.js';
-import { boardFor } from '../settings-paths.js';
-import type { Plan, SharingChoice } from '../nvmx/engine.js';
-import { nvmxStatus, planDisable, planEnable } from '../nvmx/engine.js';
-import { analyzeText } from '../scenario/analyze.js';
-import type { XmlDocument } from '../xml/model.js';
-import { parseXml } from '../xml/parser.js';
-import { LineIndex } from '../xml/positions.js';
+import type { Plan, SharingChoice, XmlDocument } from '../engine.js';
+import { LineIndex, analyzeText, boardFor, loadFile, nvmxStatus, parseXml, planDisable, planEnable } from '../engine.js';
 import { formatFindingText } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';

@@ -9,13 +9,8 @@ import { existsSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { loadFile } from '../files.js';
-import { analyzeText } from '../scenario/analyze.js';
-import { detectDialect } from '../scenario/dialect.js';
-import type { UpgradeItem } from '../upgrade/index.js';
-import { defaultUpgradeOut, loadUpgradeSchema, upgradeScenario, UpgradeInputError, UpgradeSchemaError } from '../upgrade/index.js';
-import { parseXml } from '../xml/parser.js';
-import { LineIndex } from '../xml/positions.js';
+import type { UpgradeItem } from '../engine.js';
+import { LineIndex, UpgradeInputError, UpgradeSchemaError, analyzeText, defaultUpgradeOut, detectDialect, loadFile, loadUpgradeSchema, parseXml, upgradeScenario } from '../engine.js';
 import { formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';

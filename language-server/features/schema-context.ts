@@ -5,15 +5,13 @@
  * `board=` resolved in the tree, else a sibling board file: hv-core/settings.ts's one lookup),
  * loaded once and cached. The settings' paths arrive resolved (server.ts).
  */
-import '../../hv-core/schema/bundled/index.js';
-import { loadBoard } from '../../hv-core/schema/asserts.js';
-import type { SchemaModel } from '../../hv-core/schema/index.js';
-import { schemaFor, uriToPath } from '../../hv-core/schema/index.js';
-import { boardFor as findBoard } from '../../hv-core/settings-paths.js';
-import type { XmlDocument } from '../../hv-core/xml/model.js';
-import { attr } from '../../hv-core/xml/model.js';
+import type { SchemaModel, XmlDocument } from '../../hv-core/engine.js';
+import { attr, boardFor as findBoard, loadBoard, schemaFor, uriToPath, useBundledModels } from '../../hv-core/engine.js';
 import type { DocState } from '../documents.js';
 import type { ServerContext } from './feature.js';
+
+// The bundled fallback models, registered with schemaFor() for scenarios without a tree.
+useBundledModels();
 
 export interface SchemaContext {
   st: DocState;
