@@ -10,16 +10,6 @@
  * effects, so a bundle keeps only what it uses of this list (the language server gets no SSH, the
  * CLI's lint no checkers until it loads dist/cli/analyze.js).
  */
-import type { analyzeText as AnalyzeText } from './scenario/analyze.js';
-
-/**
- * The analyzer, loaded when first needed: the CLI's lint answers a cached file without loading
- * the checkers (in the CLI's bundles this is dist/cli/analyze.js, loaded on demand).
- */
-export async function loadAnalyzer(): Promise<{ analyzeText: typeof AnalyzeText }> {
-  return import('./scenario/analyze.js');
-}
-
 export type { Layout, VmHypervisor } from './boardvm/vm.js';
 export { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS, targetSettingFor } from './boardvm/vm.js';
 export type { BuildHost } from './build/host.js';
@@ -60,6 +50,7 @@ export { isNvmxData } from './nvmx/rules.js';
 export { nvmxSummary } from './nvmx/state.js';
 export type { Analysis, AnalyzeOptions } from './scenario/analyze.js';
 export { analyzeText } from './scenario/analyze.js';
+export { loadAnalyzer } from './scenario/load.js';
 export type { Dialect } from './scenario/dialect.js';
 export { detectDialect } from './scenario/dialect.js';
 export type { OutlineKind, OutlineSymbol } from './scenario/outline.js';

@@ -6,12 +6,13 @@ import { formatChecks, loadFile, parseXml, probeServiceVm, scenarioChecks } from
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';
+import { cliSettings, sharedOptions } from './settings.js';
 
 export const doctorCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
-      options: { 'target-file': { type: 'string' }, scenario: { type: 'string' }, board: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: sharedOptions('target-file', 'scenario', 'board', 'json'),
     });
     if (!values['target-file'] && !values.scenario) throw new UsageError('give --target-file FILE (the Service VM) and/or --scenario FILE');
     const checks: DoctorCheck[] = [];
@@ -19,7 +20,8 @@ export const doctorCommand: CliRun = {
       const file = path.resolve(io.cwd, values.scenario);
       const loaded = loadFile(file);
       let board: XmlDocument | undefined;
-      if (values.board) board = parseXml(loadFile(path.resolve(io.cwd, values.board)).text);
+      const boardFile = cliSettings({ board: values.board }, io).boardFile;
+      if (boardFile) board = parseXml(loadFile(boardFile).text);
       checks.push(...scenarioChecks(loaded.text, board ? { board, file: values.scenario } : { file: values.scenario }));
     }
     if (values['target-file']) {

@@ -7,6 +7,7 @@ import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import type { CachedLint, LintInputs } from './lintCache.js';
 import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
+import { cliSettings, sharedOptions } from './settings.js';
 
 /**
  * The document as far as its root start tag: all the cache key needs (the `board=` attribute),
@@ -46,8 +47,7 @@ export const lintCommand: CliRun = {
       args: argv,
       allowPositionals: true,
       options: {
-        'acrn-tree': { type: 'string' },
-        board: { type: 'string' },
+        ...sharedOptions('acrn-tree', 'board'),
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'max-file-mb': { type: 'string' },
@@ -59,10 +59,11 @@ export const lintCommand: CliRun = {
     if (positionals.length === 0) throw new UsageError('no FILE given');
     const format = values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
-    const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
+    const settings = cliSettings(values, io);
+    const acrnTree = settings.acrnTree;
     // The board is read now (a missing one is an error before any file is linted) and parsed
     // only when a file is not answered from the cache.
-    const boardFile = values.board ? loadFile(path.resolve(io.cwd, values.board)) : undefined;
+    const boardFile = settings.boardFile ? loadFile(settings.boardFile) : undefined;
     let board: XmlDocument | undefined;
     const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;

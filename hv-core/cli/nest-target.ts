@@ -1,12 +1,13 @@
 /** Opening a target file's SSH connection for the console, l2 and doctor commands. */
-import path from 'node:path';
-import type { ConsoleConfig, HostProvider, NestTarget, ResolvedTarget } from '../engine.js';
-import { loadNestTarget, parseTarget, resolveTarget, sshHostProvider, sshSerialTarget } from '../engine.js';
+import type { ConsoleConfig, HostProvider, ResolvedTarget, TargetSettings } from '../engine.js';
+import { parseTarget, resolveTarget, sshHostProvider, sshSerialTarget } from '../engine.js';
 import { UsageError } from './io.js';
 import type { CliIO } from './io.js';
+import { cliSettings, cliTarget, loadCliTarget } from './settings.js';
 
 export interface OpenTarget {
-  nest: NestTarget;
+  /** The target file's target with its console and l2 parts (as the engine's settings hold it). */
+  nest: TargetSettings;
   resolved: ResolvedTarget;
   provider: HostProvider & { close(): void };
   /** Providers for other hosts (ssh-serial on a lab PC), closed with close(). */
@@ -16,8 +17,8 @@ export interface OpenTarget {
 
 export function openTargetFile(file: string | undefined, io: CliIO): OpenTarget {
   if (!file) throw new UsageError('--target-file FILE is required');
-  const nest = loadNestTarget(path.resolve(io.cwd, file));
-  const resolved = resolveTarget(nest.target);
+  const nest = cliTarget(cliSettings({ 'target-file': file }, io, { nestTarget: true, loadTarget: loadCliTarget }))!;
+  const resolved = nest.target;
   const provider = sshHostProvider(resolved, { signal: io.signal });
   const others: Array<{ close(): void }> = [];
   return {
@@ -25,7 +26,7 @@ export function openTargetFile(file: string | undefined, io: CliIO): OpenTarget 
     resolved,
     provider,
     other(c) {
-      const t = resolveTarget(parseTarget(sshSerialTarget(c, nest.file), nest.file));
+      const t = resolveTarget(parseTarget(sshSerialTarget(c, nest.source), nest.source));
       const p = sshHostProvider(t, { signal: io.signal });
       others.push(p);
       return { provider: p, label: t.name };

@@ -11,6 +11,7 @@ import type { Plan, SharingChoice, XmlDocument } from '../engine.js';
 import { LineIndex, analyzeText, boardFor, loadFile, nvmxStatus, parseXml, planDisable, planEnable } from '../engine.js';
 import { formatFindingText } from './format.js';
 import type { CliIO, CliRun } from './io.js';
+import { cliSettings, sharedOptions } from './settings.js';
 import { UsageError } from './io.js';
 
 
@@ -39,8 +40,7 @@ export const nvmxCommand: CliRun = {
       args: argv,
       allowPositionals: true,
       options: {
-        board: { type: 'string' },
-        'acrn-tree': { type: 'string' },
+        ...sharedOptions('board', 'acrn-tree'),
         'dry-run': { type: 'boolean', default: false },
         'remove-sharing-vms': { type: 'boolean', default: false },
         'repin-sharing-vms': { type: 'boolean', default: false },
@@ -70,8 +70,10 @@ export const nvmxCommand: CliRun = {
     }
     const target = loaded.path;
     const text = loaded.text;
-    const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
-    const boardPath = values.board ? path.resolve(io.cwd, values.board) : boardFor({ scenarioPath: target, text, acrnTree });
+    const settings = cliSettings(values, io);
+    const acrnTree = settings.acrnTree;
+    // An explicit board that is missing is an error below (boardFor would skip it).
+    const boardPath = settings.boardFile ?? boardFor({ scenarioPath: target, text, acrnTree });
     let board: XmlDocument | undefined;
     if (boardPath) {
       try {
