@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Finding, XmlDocument } from '../engine.js';
-import { DEFAULT_MAX_FILE_MB, LineIndex, boardFor, findAcrnTree, loadAnalyzer, loadFile, parseXml, sortFindings } from '../engine.js';
+import type { AssertCaches, Finding, XmlDocument } from '../engine.js';
+import { DEFAULT_MAX_FILE_MB, LineIndex, boardFor, createAnalysisCaches, findAcrnTree, loadAnalyzer, loadFile, parseXml, sortFindings } from '../engine.js';
 import { formatAcrnNotes, formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
@@ -25,7 +25,7 @@ function rootStartTag(text: string): XmlDocument {
 }
 
 /** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
-async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number }): Promise<CachedLint> {
+async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number; caches: AssertCaches }): Promise<CachedLint> {
   // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
   const { analyzeText } = await loadAnalyzer();
   const a = analyzeText(text, { ...opts, uri: file });
@@ -60,6 +60,8 @@ export const lintCommand: CliRun = {
     const format = values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
     const settings = cliSettings(values, io);
+    // What ACRN's assertions remember from one file to the next (boards, outcomes).
+    const caches = createAnalysisCaches();
     const acrnTree = settings.acrnTree;
     // The board is read now (a missing one is an error before any file is linted) and parsed
     // only when a file is not answered from the cache.
@@ -102,7 +104,7 @@ export const lintCommand: CliRun = {
           result = cache.get(inputs, key);
         }
         if (!result) {
-          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs });
+          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs, caches });
           // A result cut short by the time budget is not the file's answer: never cached.
           if (cache && inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(inputs, key, result);
         }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import type { Plan, SharingChoice, XmlDocument } from '../engine.js';
-import { LineIndex, analyzeText, boardFor, loadFile, nvmxStatus, parseXml, planDisable, planEnable } from '../engine.js';
+import { LineIndex, analyzeText, boardFor, createAnalysisCaches, loadFile, nvmxStatus, parseXml, planDisable, planEnable } from '../engine.js';
 import { formatFindingText } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { cliSettings, sharedOptions } from './settings.js';
@@ -125,7 +125,7 @@ export const nvmxCommand: CliRun = {
         if (!json) io.out(`${arg}: ${plan.edits.length} edit(s) written`);
       }
       // Re-validate the result: the recipe's rules (and ACRN's schema checks the analysis runs).
-      const after = analyzeText(plan.result, { board, acrnTree, uri: target });
+      const after = analyzeText(plan.result, { board, acrnTree, uri: target, caches: createAnalysisCaches() });
       const errors = after.findings.filter((f) => f.severity === 'error');
       if (!json) {
         const al = new LineIndex(plan.result);

@@ -59,7 +59,7 @@ function checkSchemaUnguarded(ctx: AnalysisContext, opts: SchemaCheckOptions): F
   withCheckBudget(b, () => {
     findings.push(...evaluateAsserts(ctx, model, structure.assertTargets));
     findings.push(...evaluateDatachecks(ctx, model, choice.tree));
-  });
+  }, options.caches);
   if (b.skipped.length) {
     const ids = [...new Set(b.skipped.map((a) => a.id))];
     findings.push({
