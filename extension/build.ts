@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildFinding, BuildHost, BuildResult, DeployEvent, DeployResult, ResolvedTarget } from '../hv-core/engine.js';
-import { BuildError, ChangedHostKeyError, DeployError, ErrorCodes, RemoteBuildHost as RemoteHost, SshConnection, UnknownHostKeyError, acrnKind, boardFor, cleanBuild, deploy, errorCode, findAcrnTree, formatBuildFinding, parseXml, runBuild } from '../hv-core/engine.js';
+import { BuildError, ChangedHostKeyError, DeployError, ErrorCodes, RemoteBuildHost as RemoteHost, SshConnection, UnknownHostKeyError, acrnKind, boardFor, buildOptionsFrom, cleanBuild, deploy, errorCode, findAcrnTree, formatBuildFinding, parseXml, runBuild } from '../hv-core/engine.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 import { choosePathSetting } from './choose.js';
@@ -159,15 +159,12 @@ export class BuildController implements vscode.Disposable {
     const { tree, board } = this.resolveInputs(scenario, req.board);
     const remote = await this.buildHost(req.signal, req.sink);
     try {
-      const { jobs, python, makeVariables } = settings.build;
       const result = await runBuild({
         acrnTree: remote?.tree ?? tree,
         scenario,
         board,
         host: remote?.host,
-        python: remote ? undefined : python,
-        jobs,
-        makeVars: makeVariables,
+        ...buildOptionsFrom(settings, { remote: Boolean(remote) }),
         signal: req.signal,
         onLine: (l) => req.sink.line(l),
         onStep: (_s, m) => req.sink.step(m),

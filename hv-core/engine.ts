@@ -34,6 +34,7 @@ export type { DoctorCheck } from './doctor.js';
 export { formatChecks, probeServiceVm, scenarioChecks } from './doctor.js';
 export { AcrnNestError, ErrorCodes, errorCode } from './errors.js';
 export { DEFAULT_MAX_FILE_MB, loadFile } from './files.js';
+export { buildOptionsFrom, targetNamed } from './operations.js';
 export type { Finding, Severity } from './findings.js';
 export { sortFindings } from './findings.js';
 export type { InspectEvent, InspectOptions, InspectResult, InspectorFinding } from './inspect/index.js';

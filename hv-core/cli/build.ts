@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BuildFinding, BuildHost } from '../engine.js';
-import { RemoteBuildHost as RemoteHost, SshConnection, cleanBuild, formatBuildFinding, runBuild } from '../engine.js';
+import { RemoteBuildHost as RemoteHost, SshConnection, buildOptionsFrom, cleanBuild, formatBuildFinding, runBuild } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { cliBuildHost, cliSettings, jobsFlag, loadCliTarget, sharedOptions } from './settings.js';
@@ -77,9 +77,7 @@ export const buildCommand: CliRun = {
         scenario: path.resolve(io.cwd, values.scenario!),
         host,
         force: values.force || values.clean,
-        python: settings.build.python,
-        jobs: settings.build.jobs,
-        makeVars: values['make-var'],
+        ...buildOptionsFrom(settings, { remote: Boolean(remote) }),
         skipPreflight: values['no-preflight'],
         signal: io.signal,
         onLine: values.quiet ? undefined : (l) => io.err(l),

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { AcrnSettings, HostKeyInfo, NestTarget, ResolvedTarget, TargetSettings } from '../engine.js';
-import { DEFAULT_MAX_FILE_MB, TargetError, loadNestTarget, loadTargetFile, resolveTarget } from '../engine.js';
+import { DEFAULT_MAX_FILE_MB, TargetError, loadNestTarget, loadTargetFile, resolveTarget, targetNamed } from '../engine.js';
 import type { CliIO } from './io.js';
 import { UsageError } from './io.js';
 
@@ -108,7 +108,7 @@ export function cliSettings(flags: SettingsFlags, io: Pick<CliIO, 'cwd'>, opts: 
 
 /** The target of `--target-file` in settings made by cliSettings. */
 export function cliTarget(settings: AcrnSettings): TargetSettings | undefined {
-  return settings.defaultTarget === undefined ? undefined : settings.targets.find((t) => t.target.name === settings.defaultTarget);
+  return targetNamed(settings, settings.defaultTarget);
 }
 
 /** The build host of `--build-host` in settings made by cliSettings. */
