@@ -73,6 +73,23 @@ const pureEngine = {
 
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative(), pureEngine] };
 
+/**
+ * hv-core/scenario/load.ts's loadAnalyzer() loads the checkers on demand: in the CLI that is
+ * dist/cli/analyze.js (cliParts below). The bundles that hold the checkers anyway (the extension,
+ * the server, its worker) get the same function over a static import: a dynamic import() would
+ * make esbuild wrap every module it reaches in a lazy initialiser (about 17 KB in the server).
+ */
+const staticAnalyzer = {
+  name: 'static-analyzer',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]hv-core[\\/]scenario[\\/]load\.ts$/ }, () => ({
+      loader: 'ts',
+      contents: "import * as analyzer from './analyze.js';\nexport async function loadAnalyzer(): Promise<typeof analyzer> {\n  return analyzer;\n}\n",
+    }));
+  },
+};
+const nodeWithAnalyzer = { ...node, plugins: [...node.plugins, staticAnalyzer] };
+
 // The CLI is split so a command loads only what it runs: dist/cli.js (argument parsing, --help)
 // loads one part of dist/cli/ on demand: lint, nvmx, upgrade, or remote (the commands that use SSH or a
 // serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
@@ -98,10 +115,10 @@ const cliNode = { ...node, supported: { 'dynamic-import': false } };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
-  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
-  { ...node, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
+  { ...nodeWithAnalyzer, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
+  { ...nodeWithAnalyzer, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
   // The server's analysis worker thread (language-server/documents.ts starts dist/analysis-worker.js).
-  { ...node, entryPoints: { 'analysis-worker': 'language-server/analysis-worker.ts' }, outdir: 'dist' },
+  { ...nodeWithAnalyzer, entryPoints: { 'analysis-worker': 'language-server/analysis-worker.ts' }, outdir: 'dist' },
   { ...cliNode, plugins: [cliParts, ...node.plugins], entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...cliNode,

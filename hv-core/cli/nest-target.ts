@@ -3,7 +3,7 @@ import type { ConsoleConfig, HostProvider, ResolvedTarget, TargetSettings } from
 import { parseTarget, resolveTarget, sshHostProvider, sshSerialTarget } from '../engine.js';
 import { UsageError } from './io.js';
 import type { CliIO } from './io.js';
-import { cliSettings, cliTarget, loadCliTarget } from './settings.js';
+import { cliSettings, cliTarget, loadCliNestTarget } from './settings.js';
 
 export interface OpenTarget {
   /** The target file's target with its console and l2 parts (as the engine's settings hold it). */
@@ -17,7 +17,7 @@ export interface OpenTarget {
 
 export function openTargetFile(file: string | undefined, io: CliIO): OpenTarget {
   if (!file) throw new UsageError('--target-file FILE is required');
-  const nest = cliTarget(cliSettings({ 'target-file': file }, io, { nestTarget: true, loadTarget: loadCliTarget }))!;
+  const nest = cliTarget(cliSettings({ 'target-file': file }, io, { loadTarget: loadCliNestTarget }))!;
   const resolved = nest.target;
   const provider = sshHostProvider(resolved, { signal: io.signal });
   const others: Array<{ close(): void }> = [];

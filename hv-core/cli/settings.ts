@@ -50,13 +50,13 @@ export interface CliSettingsOptions {
   remoteTree?: boolean;
   /** The tree, when --acrn-tree is absent (board inspect: $ACRN_TREE). */
   treeFallback?: string | undefined;
-  /** `--target-file` with the console and l2 parts (console, l2, doctor) or the target only (deploy, inspect). */
-  nestTarget?: boolean;
   /**
-   * How a target file is read: `loadCliTarget` for the commands that take one. A parameter, not
-   * an import, so lint and nvmx (no targets) do not bundle SSH config parsing.
+   * How a target file (an absolute path) is read: `loadCliTarget` (the target: deploy, inspect,
+   * build's --build-host) or `loadCliNestTarget` (with its console and l2 parts: console, l2,
+   * doctor). A parameter, not an import, so a command bundles only the reader it uses (lint and
+   * nvmx, which take no target, no SSH config parsing at all).
    */
-  loadTarget?: (file: string, nest: boolean) => TargetSettings;
+  loadTarget?: (file: string) => TargetSettings;
 }
 
 /** A path flag, absolute (against the working directory). */
@@ -65,12 +65,14 @@ export function cliPath(io: Pick<CliIO, 'cwd'>, p: string): string {
 }
 
 /** A target file, loaded and resolved (ssh config, defaults) as the engine's target settings. */
-export function loadCliTarget(file: string, nest = false): TargetSettings {
-  if (nest) {
-    const n: NestTarget = loadNestTarget(file);
-    return { target: resolveTarget(n.target), console: n.console, l2: n.l2, source: file };
-  }
+export function loadCliTarget(file: string): TargetSettings {
   return { target: resolveTarget(loadTargetFile(file)), console: undefined, l2: {}, source: file };
+}
+
+/** A target file with its console and l2 parts (console, l2, doctor), loaded and resolved. */
+export function loadCliNestTarget(file: string): TargetSettings {
+  const n: NestTarget = loadNestTarget(file);
+  return { target: resolveTarget(n.target), console: n.console, l2: n.l2, source: file };
 }
 
 /**
@@ -82,12 +84,12 @@ export function cliSettings(flags: SettingsFlags, io: Pick<CliIO, 'cwd'>, opts: 
   const tree = flags['acrn-tree'] ?? opts.treeFallback;
   // The target file first, the build host last: cliTarget and cliBuildHost find them so even
   // when both have the same name.
-  const load = (file: string, nest: boolean): TargetSettings => {
+  const load = (file: string): TargetSettings => {
     if (!opts.loadTarget) throw new Error('cliSettings: a target file needs opts.loadTarget');
-    return opts.loadTarget(cliPath(io, file), nest);
+    return opts.loadTarget(cliPath(io, file));
   };
-  const main = flags['target-file'] ? load(flags['target-file'], opts.nestTarget ?? false) : undefined;
-  const buildHost = flags['build-host'] ? load(flags['build-host'], false) : undefined;
+  const main = flags['target-file'] ? load(flags['target-file']) : undefined;
+  const buildHost = flags['build-host'] ? load(flags['build-host']) : undefined;
   const targets = [main, buildHost].filter((t): t is TargetSettings => t !== undefined);
   return {
     acrnTree: opts.remoteTree ? undefined : abs(tree),

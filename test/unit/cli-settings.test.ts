@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { cliBuildHost, cliSettings, cliTarget, jobsFlag, loadCliTarget, secondsFlag, sharedOptions } from '../../hv-core/cli/settings';
+import { cliBuildHost, cliSettings, cliTarget, jobsFlag, loadCliNestTarget, loadCliTarget, secondsFlag, sharedOptions } from '../../hv-core/cli/settings';
 import { buildOptionsFrom, targetNamed } from '../../hv-core/operations';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-cli-settings-'));
@@ -66,7 +66,7 @@ test('a target file and a build host of the same name stay apart', () => {
 
 test('console and l2 parts come with --target-file where the command takes them', () => {
   const t = targetFile('nest', { console: { type: 'tcp', host: '127.0.0.1', port: 7001 }, l2: { accel: 'tcg' } });
-  const s = cliSettings({ 'target-file': t }, { cwd: '/' }, { nestTarget: true, loadTarget: loadCliTarget });
+  const s = cliSettings({ 'target-file': t }, { cwd: '/' }, { loadTarget: loadCliNestTarget });
   assert.deepEqual(cliTarget(s)?.console, { type: 'tcp', host: '127.0.0.1', port: 7001 });
   assert.deepEqual(cliTarget(s)?.l2, { accel: 'tcg' });
   assert.throws(() => cliSettings({ 'target-file': t }, { cwd: '/' }), /loadTarget/);
