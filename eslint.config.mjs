@@ -8,6 +8,8 @@ import tseslint from 'typescript-eslint';
  * folder it lands in is checked, so no relative path of any depth (`../../hv-core/x`,
  * `../wizard/../../extension/y`) escapes. Imports flow one way: extension -> language-server,
  * hv-core, webview/protocol; language-server -> hv-core; webview -> webview only.
+ * The front ends (extension/, language-server/, hv-core/cli/) reach hv-core through its one entry
+ * point, hv-core/engine.ts, types included; the engine's own modules never import it.
  */
 const ROOT = import.meta.dirname;
 const ZONES = {
@@ -16,20 +18,41 @@ const ZONES = {
   webview: { forbidden: ['hv-core', 'extension', 'language-server'], message: 'The webview imports only the shared message types (webview/protocol.ts), nothing from hv-core/, extension/ or language-server/.' },
 };
 const zoneOf = (file) => path.relative(ROOT, file).split(path.sep)[0];
+const ENGINE_ENTRY = 'hv-core/engine';
+const posix = (p) => p.split(path.sep).join('/');
+const isFrontEnd = (rel) => rel.startsWith('extension/') || rel.startsWith('language-server/') || rel.startsWith('hv-core/cli/');
+/** What is wrong with an import from `fromRel` of `targetRel` (both repository-relative) as to the entry point, if anything. */
+function entryProblem(fromRel, targetRel) {
+  const target = targetRel.replace(/\.(js|ts)$/, '');
+  if (!target.startsWith('hv-core/')) return undefined;
+  if (isFrontEnd(fromRel)) {
+    if (fromRel.startsWith('hv-core/cli/') && target.startsWith('hv-core/cli/')) return undefined;
+    if (target !== ENGINE_ENTRY) return 'Front ends (extension/, language-server/, hv-core/cli/) import the engine only through its entry point, hv-core/engine.ts (types too): export what you need from there.';
+  } else if (fromRel.startsWith('hv-core/') && target === ENGINE_ENTRY) {
+    return 'hv-core/engine.ts is the entry point for the front ends: the engine\'s own modules import the module itself, not the entry point (no circle through it).';
+  }
+  return undefined;
+}
 const layers = {
   rules: {
     zones: {
-      meta: { type: 'problem', schema: [], messages: { crossed: '{{message}} ({{spec}} resolves into {{zone}}/)' } },
+      meta: { type: 'problem', schema: [], messages: { crossed: '{{message}} ({{spec}} resolves into {{zone}}/)', entry: '{{message}} ({{spec}})' } },
       create(context) {
         const from = zoneOf(context.filename);
+        const fromRel = posix(path.relative(ROOT, context.filename));
         const zone = ZONES[from];
-        if (!zone) return {};
+        if (!zone && !isFrontEnd(fromRel)) return {};
         const check = (node, source) => {
           const spec = source?.value;
           if (typeof spec !== 'string' || !spec.startsWith('.')) return;
           const target = path.relative(ROOT, path.resolve(path.dirname(context.filename), spec));
           const to = target.split(path.sep)[0];
-          if (target.startsWith('..') || zone.forbidden.includes(to)) context.report({ node: source, messageId: 'crossed', data: { message: zone.message, spec, zone: target.startsWith('..') ? 'outside the repository' : to } });
+          if (zone && (target.startsWith('..') || zone.forbidden.includes(to))) {
+            context.report({ node: source, messageId: 'crossed', data: { message: zone.message, spec, zone: target.startsWith('..') ? 'outside the repository' : to } });
+            return;
+          }
+          const problem = entryProblem(fromRel, posix(target));
+          if (problem) context.report({ node: source, messageId: 'entry', data: { message: problem, spec } });
         };
         return {
           ImportDeclaration: (n) => check(n, n.source),

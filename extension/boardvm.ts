@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { BoardVm, BoardVmError, targetSettingFor } from '../hv-core/boardvm/vm.js';
-import type { Layout } from '../hv-core/boardvm/vm.js';
+import type { Layout } from '../hv-core/engine.js';
+import { BoardVm, BoardVmError, targetSettingFor } from '../hv-core/engine.js';
 import { Commands } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 

@@ -9,18 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BuildFinding, BuildResult } from '../hv-core/build/index.js';
-import { BuildError, cleanBuild, formatBuildFinding, runBuild } from '../hv-core/build/index.js';
-import { RemoteHost } from '../hv-core/build/remote.js';
-import type { BuildHost } from '../hv-core/build/host.js';
-import type { DeployEvent, DeployResult } from '../hv-core/deploy/index.js';
-import { deploy, DeployError } from '../hv-core/deploy/index.js';
-import { errorCode, ErrorCodes } from '../hv-core/errors.js';
-import { acrnKind, boardFor } from '../hv-core/settings.js';
-import { findAcrnTree } from '../hv-core/schema/tree.js';
-import { ChangedHostKeyError, SshConnection, UnknownHostKeyError } from '../hv-core/target/connection.js';
-import type { ResolvedTarget } from '../hv-core/target/target.js';
-import { parseXml } from '../hv-core/xml/parser.js';
+import type { BuildFinding, BuildHost, BuildResult, DeployEvent, DeployResult, ResolvedTarget } from '../hv-core/engine.js';
+import { BuildError, ChangedHostKeyError, DeployError, ErrorCodes, RemoteBuildHost as RemoteHost, SshConnection, UnknownHostKeyError, acrnKind, boardFor, buildOptionsFrom, cleanBuild, deploy, errorCode, findAcrnTree, formatBuildFinding, parseXml, runBuild } from '../hv-core/engine.js';
 import { Commands, Settings } from './constants.js';
 import type { CommandFactory, Ctx } from './context.js';
 import { choosePathSetting } from './choose.js';
@@ -169,15 +159,12 @@ export class BuildController implements vscode.Disposable {
     const { tree, board } = this.resolveInputs(scenario, req.board);
     const remote = await this.buildHost(req.signal, req.sink);
     try {
-      const { jobs, python, makeVariables } = settings.build;
       const result = await runBuild({
         acrnTree: remote?.tree ?? tree,
         scenario,
         board,
         host: remote?.host,
-        python: remote ? undefined : python,
-        jobs,
-        makeVars: makeVariables,
+        ...buildOptionsFrom(settings, { remote: Boolean(remote) }),
         signal: req.signal,
         onLine: (l) => req.sink.line(l),
         onStep: (_s, m) => req.sink.step(m),

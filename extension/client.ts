@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CloseHandlerResult, ErrorHandlerResult, LanguageClientOptions, Message, ServerOptions } from 'vscode-languageclient/node';
 import { CloseAction, ErrorAction, LanguageClient, TransportKind } from 'vscode-languageclient/node';
-import { isAcrnText, SETTINGS_SECTION } from '../hv-core/settings.js';
+import { SETTINGS_SECTION, isAcrnText } from '../hv-core/engine.js';
 import type { DocumentInfo } from '../language-server/protocol.js';
 import { DocumentInfoNotification } from '../language-server/protocol.js';
 import type { Config } from './config.js';

@@ -8,9 +8,8 @@
  * unit-tested without a window.
  */
 import path from 'node:path';
-import type { AcrnSettings, PathScope, RawSettings, TargetSettings } from '../hv-core/settings.js';
-import { DEFAULT_RAW_SETTINGS, resolveSettingPath, resolveSettings } from '../hv-core/settings.js';
-import type { ResolveOptions } from '../hv-core/target/resolve.js';
+import type { AcrnSettings, PathScope, RawSettings, ResolveOptions, TargetSettings } from '../hv-core/engine.js';
+import { DEFAULT_RAW_SETTINGS, resolveSettingPath, resolveSettings } from '../hv-core/engine.js';
 import type { ServerSettings } from '../language-server/protocol.js';
 import { Settings } from './constants.js';
 

@@ -2,7 +2,7 @@
  * Stable error codes (hv-core/errors.ts, BuildError codes) -> what the user can do about them.
  * Front ends decide by code, never by message text. No `vscode` import (unit-tested).
  */
-import { ErrorCodes } from '../hv-core/errors.js';
+import { ErrorCodes } from '../hv-core/engine.js';
 import { Commands, Settings } from './constants.js';
 
 export type ErrorAction =

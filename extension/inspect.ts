@@ -8,9 +8,8 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { errorCode } from '../hv-core/errors.js';
-import type { InspectEvent, InspectOptions, InspectResult } from '../hv-core/inspect/index.js';
-import { checkBoardName, formatFinding, inspectBoard, InspectCodes, InspectError } from '../hv-core/inspect/index.js';
+import type { InspectEvent, InspectOptions, InspectResult } from '../hv-core/engine.js';
+import { InspectCodes, InspectError, checkBoardName, errorCode, formatFinding, inspectBoard } from '../hv-core/engine.js';
 import { Settings } from './constants.js';
 import type { Ctx } from './context.js';
 import { retriesWithSudoPassword } from './errorActions.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { boardFor } from '../hv-core/settings.js';
+import { boardFor } from '../hv-core/engine.js';
 import { buildController, isScenario, type BuildController } from './build.js';
 import type { Config } from './config.js';
 import { Commands, PREFIX, Views } from './constants.js';

@@ -3,8 +3,7 @@
  * (extension/build.ts) and the task provider (extension/tasks.ts) so neither imports the other's
  * module for them.
  */
-import type { BuildResult } from '../hv-core/build/index.js';
-import type { DeployResult } from '../hv-core/deploy/index.js';
+import type { BuildResult, DeployResult } from '../hv-core/engine.js';
 
 export type Action = 'build' | 'deploy' | 'buildAndDeploy';
 

@@ -4,8 +4,8 @@
  * target (same name, another host or user) never sends a stored password to the other machine.
  * No `vscode` import: the store and the prompt are small interfaces (unit-tested without a window).
  */
-import { entryMatches, fingerprint, hostKeyName, readKnownHosts } from '../hv-core/target/known-hosts.js';
-import type { ResolvedTarget } from '../hv-core/target/target.js';
+import type { ResolvedTarget } from '../hv-core/engine.js';
+import { entryMatches, fingerprint, hostKeyName, readKnownHosts } from '../hv-core/engine.js';
 
 export const SECRET_PREFIX = 'acrnNest.sudoPassword.';
 

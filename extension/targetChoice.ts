@@ -3,9 +3,8 @@
  * build host), else `acrnNest.defaultTarget`, else the only one, else the user picks (the default
  * first). Errors carry stable codes (extension/errorActions.ts maps them to actions).
  */
-import { AcrnNestError, ErrorCodes } from '../hv-core/errors.js';
-import type { TargetSettings } from '../hv-core/settings.js';
-import type { ResolvedTarget } from '../hv-core/target/target.js';
+import type { ResolvedTarget, TargetSettings } from '../hv-core/engine.js';
+import { AcrnNestError, ErrorCodes } from '../hv-core/engine.js';
 import { Settings } from './constants.js';
 
 export type TargetChoice =

@@ -6,8 +6,7 @@
  * hv-core. The sudo password lives in SecretStorage only, never in settings or the log.
  */
 import * as vscode from 'vscode';
-import type { ConnectOptions, HostKeyInfo } from '../hv-core/target/connection.js';
-import type { ResolvedTarget } from '../hv-core/target/target.js';
+import type { ConnectOptions, HostKeyInfo, ResolvedTarget } from '../hv-core/engine.js';
 import type { Config } from './config.js';
 import { Commands, Settings } from './constants.js';
 import { SudoPasswords } from './secrets.js';

@@ -9,9 +9,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { findAcrnTree } from '../hv-core/schema/tree.js';
-import type { UpgradeSchema } from '../hv-core/upgrade/index.js';
-import { defaultUpgradeOut, loadUpgradeSchema, upgradeReportMarkdown, upgradeScenario } from '../hv-core/upgrade/index.js';
+import type { UpgradeSchema } from '../hv-core/engine.js';
+import { defaultUpgradeOut, findAcrnTree, loadUpgradeSchema, upgradeReportMarkdown, upgradeScenario } from '../hv-core/engine.js';
 import { Settings } from './constants.js';
 import type { Ctx } from './context.js';
 

@@ -1,8 +1,9 @@
 /**
- * The light half of hv-core/settings.ts (no SSH, no target files), for the language server and the
- * CLI's lint: path settings resolved (`${workspaceFolder}`, `${userHome}`, `${env:NAME}`, `~`,
- * relative), the one board lookup and the one "is this an ACRN file?" check. hv-core/settings.ts
- * re-exports all of it; import it from there unless a bundle must stay small.
+ * The light half of hv-core/settings.ts (no SSH, no target files): path settings resolved
+ * (`${workspaceFolder}`, `${userHome}`, `${env:NAME}`, `~`, relative), the one board lookup and
+ * the one "is this an ACRN file?" check. hv-core/settings.ts re-exports all of it; front ends
+ * import it through hv-core/engine.ts (the language server's and the CLI's lint bundle keep
+ * only this half: the build marks hv-core free of side effects).
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,5 @@
 /** Messages between the language server (documents.ts) and its analysis worker (analysis-worker.ts). */
-import type { Finding } from '../hv-core/findings.js';
-import type { Dialect } from '../hv-core/scenario/dialect.js';
+import type { Dialect, Finding } from '../hv-core/engine.js';
 
 /** What the worker needs to analyse like the server would: plain data (no parsed board). */
 export interface WorkOptions {

@@ -7,17 +7,18 @@
  * two checks and the result is discarded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeText } from '../hv-core/scenario/analyze.js';
-import { loadBoard } from '../hv-core/schema/asserts.js';
+import { analyzeText, createAnalysisCaches, loadBoard } from '../hv-core/engine.js';
 import type { WorkRequest, WorkResult } from './analysis-protocol.js';
 
 const cancel = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
+/** What ACRN's assertions remember between this worker's analyses (boards, outcomes). */
+const caches = createAnalysisCaches();
 
 parentPort?.on('message', (r: WorkRequest) => {
   let out: WorkResult;
   try {
-    const board = r.options.boardFile ? loadBoard(r.options.boardFile) : undefined;
-    const a = analyzeText(r.text, { maxFileMB: r.options.maxFileMB, acrnTree: r.options.acrnTree, board, uri: r.uri, cancelled: () => Atomics.load(cancel, 0) === r.id });
+    const board = r.options.boardFile ? loadBoard(r.options.boardFile, caches) : undefined;
+    const a = analyzeText(r.text, { maxFileMB: r.options.maxFileMB, acrnTree: r.options.acrnTree, board, uri: r.uri, caches, cancelled: () => Atomics.load(cancel, 0) === r.id });
     out = { id: r.id, cancelled: Atomics.load(cancel, 0) === r.id, analysis: { dialect: a.dialect, findings: a.findings, skipped: a.skipped } };
   } catch (e) {
     out = { id: r.id, cancelled: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

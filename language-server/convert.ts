@@ -1,8 +1,7 @@
 /** hv-core findings -> LSP diagnostics. */
 import type { Diagnostic } from 'vscode-languageserver';
 import { DiagnosticSeverity } from 'vscode-languageserver';
-import type { Finding, Severity } from '../hv-core/findings.js';
-import type { LineIndex } from '../hv-core/xml/positions.js';
+import type { Finding, LineIndex, Severity } from '../hv-core/engine.js';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,

@@ -14,9 +14,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Analysis, AnalyzeOptions } from '../hv-core/scenario/analyze.js';
-import { analyzeText } from '../hv-core/scenario/analyze.js';
-import { LineIndex } from '../hv-core/xml/positions.js';
+import type { Analysis, AnalyzeOptions } from '../hv-core/engine.js';
+import { LineIndex, analyzeText } from '../hv-core/engine.js';
 import type { WorkOptions, WorkRequest, WorkResult } from './analysis-protocol.js';
 
 export interface DocState {

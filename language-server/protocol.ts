@@ -3,9 +3,8 @@
  * both ends type-check. Each says which way it flows.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import { DEFAULT_MAX_FILE_MB } from '../hv-core/files.js';
-import type { PathScope } from '../hv-core/settings-paths.js';
-import { DEFAULT_RAW_SETTINGS, resolveSettingPath } from '../hv-core/settings-paths.js';
+import type { PathScope } from '../hv-core/engine.js';
+import { DEFAULT_MAX_FILE_MB, DEFAULT_RAW_SETTINGS, resolveSettingPath } from '../hv-core/engine.js';
 
 export interface DocumentInfo {
   uri: string;

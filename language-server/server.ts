@@ -6,11 +6,8 @@ import type { Connection, TextDocumentChangeEvent } from 'vscode-languageserver/
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache } from './documents.js';
-import { loadBoard } from '../hv-core/schema/asserts.js';
-import { uriToPath } from '../hv-core/schema/tree.js';
-import type { PathScope } from '../hv-core/settings-paths.js';
-import { SETTINGS_SECTION } from '../hv-core/settings-paths.js';
-import { VERSION } from '../hv-core/version.js';
+import type { PathScope } from '../hv-core/engine.js';
+import { SETTINGS_SECTION, VERSION, createAnalysisCaches, loadBoard, uriToPath } from '../hv-core/engine.js';
 import { forgetBoard } from './features/schema-context.js';
 import { toDiagnostic } from './convert.js';
 import { treeMismatchDiagnostic } from './features/treeMismatch.js';
@@ -35,8 +32,11 @@ export function startServer(connection: Connection): void {
   const docTrees = new Map<string, string>();
   const treeOf = (uri: string): string | undefined => (docTrees.has(uri) ? docTrees.get(uri) : settings.acrnTree) || undefined;
   // The full analysis (ACRN's assertions and datachecks) runs in a worker thread, off this loop.
+  // What ACRN's assertions remember between the in-process analyses (boards, outcomes); the
+  // worker holds its own.
+  const caches = createAnalysisCaches();
   const cache = new AnalysisCache(
-    (uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), board: settings.boardFile ? loadBoard(settings.boardFile) : undefined }),
+    (uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), board: settings.boardFile ? loadBoard(settings.boardFile, caches) : undefined, caches }),
     (uri) => ({ maxFileMB: settings.maxFileSizeMB, acrnTree: treeOf(uri), boardFile: settings.boardFile || undefined }),
     (msg, e) => log(msg, e),
   );
@@ -60,6 +60,7 @@ export function startServer(connection: Connection): void {
     connection,
     documents,
     cache,
+    caches,
     settings: () => settings,
     guard,
     revalidateAll: () => {

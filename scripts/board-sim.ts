@@ -1,5 +1,5 @@
 /**
- * Starts THE BOARD SIMULATOR (hv-core/sim/board-simulator.ts) from the command line, for the demo
+ * Starts THE BOARD SIMULATOR (test/support/sim/board-simulator.ts) from the command line, for the demo
  * and for trying deploys without a board:
  *
  *   npx tsx scripts/board-sim.ts [--dir DIR] [--port N] [--console-port N] [--user acrn|root]
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateEd25519 } from '../hv-core/target/keys';
-import { BoardSimulator, SIM_NAME } from '../hv-core/sim/board-simulator';
+import { BoardSimulator, SIM_NAME } from '../test/support/sim/board-simulator';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

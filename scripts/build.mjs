@@ -51,7 +51,44 @@ function copyNative() {
   for (const p of NATIVE_PLATFORMS) if (existsSync(path.join(from, p))) cpSync(path.join(from, p), path.join(to, p), { recursive: true });
 }
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative()] };
+/**
+ * hv-core's modules have no import-time side effects (they declare; nothing runs), so a bundle
+ * keeps only what it uses of the engine's entry point (hv-core/engine.ts re-exports every
+ * operation): the language server gets no SSH, the CLI's lint no checkers. A module whose import
+ * does something that is needed must be kept by a call (schema/bundled/index.ts: useBundledModels())
+ * or listed here.
+ */
+const SIDE_EFFECTS = new Set([]);
+const pureEngine = {
+  name: 'pure-engine',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\/[\w/.-]+\.js$/ }, (args) => {
+      const file = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      if (!rel.startsWith('hv-core/') || SIDE_EFFECTS.has(rel) || !existsSync(file)) return undefined;
+      return { path: file, sideEffects: false };
+    });
+  },
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [serialportNative(), pureEngine] };
+
+/**
+ * hv-core/scenario/load.ts's loadAnalyzer() loads the checkers on demand: in the CLI that is
+ * dist/cli/analyze.js (cliParts below). The bundles that hold the checkers anyway (the extension,
+ * the server, its worker) get the same function over a static import: a dynamic import() would
+ * make esbuild wrap every module it reaches in a lazy initialiser (about 17 KB in the server).
+ */
+const staticAnalyzer = {
+  name: 'static-analyzer',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]hv-core[\\/]scenario[\\/]load\.ts$/ }, () => ({
+      loader: 'ts',
+      contents: "import * as analyzer from './analyze.js';\nexport async function loadAnalyzer(): Promise<typeof analyzer> {\n  return analyzer;\n}\n",
+    }));
+  },
+};
+const nodeWithAnalyzer = { ...node, plugins: [...node.plugins, staticAnalyzer] };
 
 // The CLI is split so a command loads only what it runs: dist/cli.js (argument parsing, --help)
 // loads one part of dist/cli/ on demand: lint, nvmx, upgrade, or remote (the commands that use SSH or a
@@ -67,7 +104,9 @@ const cliParts = {
       const to = path.posix.join(path.posix.dirname(from), args.path);
       const part = /^hv-core\/cli\/(\w+)\.js$/.exec(to);
       if (from === 'hv-core/cli/main.ts' && part && CLI_PARTS.includes(part[1])) return { path: `./cli/${part[1]}.js`, external: true };
-      if (to === 'hv-core/scenario/analyze.js' && from !== 'hv-core/cli/main.ts') return { path: './analyze.js', external: true };
+      // Free of side effects like the rest of hv-core (pureEngine): a part that imports the engine
+      // but not analyzeText does not load dist/cli/analyze.js.
+      if (to === 'hv-core/scenario/analyze.js' && from !== 'hv-core/cli/main.ts') return { path: './analyze.js', external: true, sideEffects: false };
       return undefined;
     });
   },
@@ -76,14 +115,14 @@ const cliNode = { ...node, supported: { 'dynamic-import': false } };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
-  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
-  { ...node, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
+  { ...nodeWithAnalyzer, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: [...common.external, 'vscode'] },
+  { ...nodeWithAnalyzer, entryPoints: { server: 'language-server/server.ts' }, outdir: 'dist' },
   // The server's analysis worker thread (language-server/documents.ts starts dist/analysis-worker.js).
-  { ...node, entryPoints: { 'analysis-worker': 'language-server/analysis-worker.ts' }, outdir: 'dist' },
-  { ...cliNode, plugins: [...node.plugins, cliParts], entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeWithAnalyzer, entryPoints: { 'analysis-worker': 'language-server/analysis-worker.ts' }, outdir: 'dist' },
+  { ...cliNode, plugins: [cliParts, ...node.plugins], entryPoints: { cli: 'hv-core/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...cliNode,
-    plugins: [serialportNative('..'), cliParts],
+    plugins: [cliParts, serialportNative('..'), pureEngine],
     entryPoints: Object.fromEntries([...CLI_PARTS.map((c) => [c, `hv-core/cli/${c}.ts`]), ['analyze', 'hv-core/scenario/analyze.ts']]),
     outdir: 'dist/cli',
   },

@@ -71,7 +71,7 @@ bash scripts/demo-workspace.sh "$WORKSPACE" "$DEMO_DIR"
 WORKSPACE_FILE="$WORKSPACE/acrn-nest-demo.code-workspace"
 
 # --- board simulator -------------------------------------------------------------------------------
-# THE BOARD SIMULATOR stands in for the NUC (hv-core/sim/board-simulator.ts): an SSH server on
+# THE BOARD SIMULATOR stands in for the NUC (test/support/sim/board-simulator.ts): an SSH server on
 # 127.0.0.1 that behaves like the Service VM (GRUB, reboot with a new boot id, fallback on a bad
 # image) and serves a hypervisor console on a TCP port. The demo profile gets a target for it, so
 # "acrn-nest: Build and Deploy" works end to end (the trees: step 4).

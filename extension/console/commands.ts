@@ -3,14 +3,8 @@
  * hv-core (console sessions, L2Manager, doctor). QEMU launch is refused in untrusted workspaces.
  */
 import * as vscode from 'vscode';
-import { VM_CONSOLE_ESCAPE } from '../../hv-core/console/acrnShell.js';
-import { formatChecks, probeServiceVm, scenarioChecks, type DoctorCheck } from '../../hv-core/doctor.js';
-import { L2Error } from '../../hv-core/l2/manager.js';
-import type { Accel, L2Net, L2Spec } from '../../hv-core/l2/qemu.js';
-import { NAME_RE } from '../../hv-core/l2/qemu.js';
-import { checkL2Ready } from '../../hv-core/l2/ready.js';
-import { isAcrnText } from '../../hv-core/settings.js';
-import type { ResolvedTarget } from '../../hv-core/target/target.js';
+import type { Accel, DoctorCheck, L2Net, L2Spec, ResolvedTarget } from '../../hv-core/engine.js';
+import { L2Error, NAME_RE, VM_CONSOLE_ESCAPE, checkL2Ready, formatChecks, isAcrnText, probeServiceVm, scenarioChecks } from '../../hv-core/engine.js';
 import { Commands, TerminalProfiles, Views } from '../constants.js';
 import type { CommandFactory, Ctx } from '../context.js';
 import { pickTarget } from '../targets.js';

@@ -4,17 +4,8 @@
  * through hv-core/target with the extension's host-key modal (extension/targets.ts).
  */
 import * as vscode from 'vscode';
-import { hypervisorBanner } from '../../hv-core/console/acrnShell.js';
-import { vmListOwnSession, type VmListResult } from '../../hv-core/console/vmList.js';
-import { hypervisorSource, sshSerialTarget } from '../../hv-core/console/config.js';
-import type { HostProvider, RemoteHost } from '../../hv-core/console/remote.js';
-import { L2ConsoleSource } from '../../hv-core/console/remoteSources.js';
-import { ConsoleSession } from '../../hv-core/console/session.js';
-import { sshHostProvider } from '../../hv-core/console/ssh.js';
-import { L2Manager } from '../../hv-core/l2/manager.js';
-import { resolveTarget } from '../../hv-core/target/resolve.js';
-import type { ResolvedTarget } from '../../hv-core/target/target.js';
-import { parseTarget } from '../../hv-core/target/target.js';
+import type { HostProvider, RemoteHost, ResolvedTarget, VmListResult } from '../../hv-core/engine.js';
+import { ConsoleSession, L2ConsoleSource, L2Manager, hypervisorBanner, hypervisorSource, parseTarget, resolveTarget, sshHostProvider, sshSerialTarget, vmListOwnSession } from '../../hv-core/engine.js';
 import type { Ctx } from '../context.js';
 import type { SudoPasswords } from '../secrets.js';
 import { connectOptions, pickTarget, sudoPasswords } from '../targets.js';

@@ -4,7 +4,7 @@
  * Attach and Stop actions (contextValue drives the inline menus in package.json).
  */
 import * as vscode from 'vscode';
-import type { ResolvedTarget } from '../../hv-core/target/target.js';
+import type { ResolvedTarget } from '../../hv-core/engine.js';
 import type { Config } from '../config.js';
 import { configuredTargets } from '../targets.js';
 import { Commands } from '../constants.js';

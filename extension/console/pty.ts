@@ -4,8 +4,8 @@
  * note, for the read-only acrnlog), clear.
  */
 import * as vscode from 'vscode';
-import { CrlfNormalizer, statusLine } from '../../hv-core/console/render.js';
-import type { ConsoleSession } from '../../hv-core/console/session.js';
+import type { ConsoleSession } from '../../hv-core/engine.js';
+import { CrlfNormalizer, statusLine } from '../../hv-core/engine.js';
 
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';

@@ -2,9 +2,7 @@
  * The consoles' part of a target in settings: `acrnNest.targets[i].console` and `.l2` (the same
  * fields as the target file, validated by hv-core/console), as Config resolved them.
  */
-import type { ConsoleConfig } from '../../hv-core/console/config.js';
-import type { L2Settings } from '../../hv-core/console/targetFile.js';
-import type { ResolvedTarget } from '../../hv-core/target/target.js';
+import type { ConsoleConfig, L2Settings, ResolvedTarget } from '../../hv-core/engine.js';
 import type { Config } from '../config.js';
 
 export function consoleSettings(config: Config, target: ResolvedTarget): { console: ConsoleConfig | undefined; l2: L2Settings } {

@@ -8,36 +8,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import type { InspectEvent, InspectorFinding } from '../inspect/index.js';
-import { checkBoardName, describeMissing, formatFinding, inspectBoard, InspectError, installCommand } from '../inspect/index.js';
-import { loadTargetFile, resolveTarget, TargetError } from '../target/index.js';
-
-async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer | string): void => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        done();
-        resolve(buf.slice(0, i).replace(/\r$/, ''));
-      }
-    };
-    const onEnd = (): void => {
-      done();
-      resolve(buf.replace(/\r?\n$/, ''));
-    };
-    const done = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', reject);
-      (stream as NodeJS.ReadStream).pause?.();
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', reject);
-  });
-}
+import type { InspectEvent, InspectorFinding } from '../engine.js';
+import { InspectError, checkBoardName, describeMissing, formatFinding, inspectBoard, installCommand } from '../engine.js';
+import { cliSettings, cliTarget, connectFlags, loadCliTarget, secondsFlag, settingsOrExit, sharedOptions, sudoPasswordFlag } from './settings.js';
 
 export interface InspectArgs {
   targetFile: string;
@@ -60,18 +33,12 @@ export function parseInspectArgs(argv: string[], cwd: string, env: NodeJS.Proces
     args: argv,
     allowPositionals: true,
     options: {
-      'target-file': { type: 'string' },
+      ...sharedOptions('target-file', 'acrn-tree', 'no-reboot', 'accept-new-host-key', 'sudo-password-stdin', 'timeout', 'json'),
       name: { type: 'string' },
       out: { type: 'string' },
-      'acrn-tree': { type: 'string' },
       basic: { type: 'boolean', default: false },
       'install-missing': { type: 'boolean', default: false },
-      'no-reboot': { type: 'boolean', default: false },
       'preflight-only': { type: 'boolean', default: false },
-      'accept-new-host-key': { type: 'boolean', default: false },
-      'sudo-password-stdin': { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      json: { type: 'boolean', default: false },
     },
   });
   const [sub, ...extra] = positionals;
@@ -83,12 +50,7 @@ export function parseInspectArgs(argv: string[], cwd: string, env: NodeJS.Proces
   if (bad) throw new UsageError(`--name: ${bad}`);
   const tree = values['acrn-tree'] ?? env.ACRN_TREE;
   if (!tree) throw new UsageError('--acrn-tree DIR is required (an ACRN source tree: its misc/config_tools/board_inspector runs on the board), or set ACRN_TREE');
-  let timeoutMs: number | undefined;
-  if (values.timeout !== undefined) {
-    const s = Number(values.timeout);
-    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout must be a number of seconds, not '${values.timeout}'`);
-    timeoutMs = s * 1000;
-  }
+  const timeoutMs = secondsFlag(values.timeout);
   const abs = (p: string): string => path.resolve(cwd, p);
   return {
     targetFile: abs(values['target-file']),
@@ -115,21 +77,11 @@ function printFindings(io: CliIO, findings: InspectorFinding[]): void {
 export const boardCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const a = parseInspectArgs(argv, io.cwd, io.env);
-    let target;
-    try {
-      target = resolveTarget(loadTargetFile(a.targetFile));
-    } catch (e) {
-      if (e instanceof TargetError) {
-        io.err(`acrn-nest board: ${e.message}`);
-        return 2;
-      }
-      throw e;
-    }
-    let sudoPassword: string | undefined;
-    if (a.sudoPasswordStdin) {
-      if (!io.stdin) throw new UsageError('--sudo-password-stdin needs a standard input');
-      sudoPassword = await readFirstLine(io.stdin);
-    }
+    // The settings of the run: the target file (already absolute) and the tree.
+    const settings = settingsOrExit('board', io, () => cliSettings({ 'target-file': a.targetFile, 'acrn-tree': a.acrnTree }, io, { loadTarget: loadCliTarget }));
+    if (typeof settings === 'number') return settings;
+    const target = cliTarget(settings)!.target;
+    const sudoPassword = await sudoPasswordFlag(a.sudoPasswordStdin, io);
     const onEvent = (e: InspectEvent): void => {
       if (a.json) return;
       const head = `[${e.index}/5] ${e.step}`;
@@ -143,7 +95,7 @@ export const boardCommand: CliRun = {
       const r = await inspectBoard({
         target,
         name: a.name,
-        acrnTree: a.acrnTree,
+        acrnTree: settings.acrnTree!,
         out: a.out,
         basic: a.basic,
         installMissing: a.installMissing,
@@ -151,14 +103,7 @@ export const boardCommand: CliRun = {
         preflightOnly: a.preflightOnly,
         ...(a.timeoutMs ? { runTimeoutMs: a.timeoutMs } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
-        connect: {
-          ...(sudoPassword !== undefined ? { sudoPassword } : {}),
-          onUnknownHostKey: (info) => {
-            if (!a.acceptNewHostKey) return false;
-            io.out(`accepted the new host key of ${info.target}: ${info.keyType} ${info.fingerprint} (recorded in ${info.knownHostsFile})`);
-            return true;
-          },
-        },
+        connect: connectFlags(io, a.acceptNewHostKey, sudoPassword),
         onEvent,
       });
       if (a.json) {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import type { Layout, VmHypervisor } from '../boardvm/vm.js';
-import { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS } from '../boardvm/vm.js';
+import type { Layout, VmHypervisor } from '../engine.js';
+import { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS } from '../engine.js';
 
 export const boardVmCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {

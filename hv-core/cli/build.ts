@@ -6,14 +6,11 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanBuild, formatBuildFinding, runBuild } from '../build/index.js';
-import type { BuildFinding, BuildHost } from '../build/index.js';
-import { RemoteHost } from '../build/remote.js';
-import { SshConnection } from '../target/connection.js';
-import { resolveTarget } from '../target/resolve.js';
-import { loadTargetFile } from '../target/target.js';
+import type { BuildFinding, BuildHost } from '../engine.js';
+import { RemoteBuildHost as RemoteHost, SshConnection, buildOptionsFrom, cleanBuild, formatBuildFinding, runBuild } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
+import { cliBuildHost, cliSettings, jobsFlag, loadCliTarget, sharedOptions } from './settings.js';
 
 function display(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
@@ -26,9 +23,7 @@ export const buildCommand: CliRun = {
       args: argv,
       allowPositionals: true,
       options: {
-        'acrn-tree': { type: 'string' },
-        board: { type: 'string' },
-        scenario: { type: 'string' },
+        ...sharedOptions('acrn-tree', 'board', 'scenario'),
         'build-host': { type: 'string' },
         'trust-host-key': { type: 'string' },
         'accept-new-host-key': { type: 'boolean', default: false },
@@ -43,19 +38,16 @@ export const buildCommand: CliRun = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     for (const k of ['acrn-tree', 'board', 'scenario'] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
-    let jobs: number | undefined;
-    if (values.jobs !== undefined) {
-      jobs = Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, not '${values.jobs}'`);
-    }
+    const jobs = jobsFlag(values.jobs);
     const remote = values['build-host'];
     if ((values['trust-host-key'] || values['accept-new-host-key']) && !remote) throw new UsageError('--trust-host-key / --accept-new-host-key only apply with --build-host');
     if (values.python && remote) throw new UsageError('--python applies to local builds only (the build host uses its own python3)');
-    const abs = (p: string): string => path.resolve(io.cwd, p);
+    // Flags and the build host's target file -> the engine's settings (the tree a remote path if remote).
+    const settings = cliSettings({ ...values, jobs }, io, { remoteTree: Boolean(remote), loadTarget: loadCliTarget });
 
     let host: BuildHost | undefined;
-    if (remote) {
-      const target = resolveTarget(loadTargetFile(abs(remote)));
+    const target = cliBuildHost(settings);
+    if (target) {
       const trust = values['trust-host-key'];
       io.err(`acrn-nest build: connecting to build host ${target.name}`);
       const conn = await SshConnection.connect(target, {
@@ -73,7 +65,7 @@ export const buildCommand: CliRun = {
       host = new RemoteHost(conn);
     }
     try {
-      const acrnTree = remote ? values['acrn-tree']! : abs(values['acrn-tree']!);
+      const acrnTree = (remote ? settings.build.hostAcrnTree : settings.acrnTree)!;
       if (values.clean) {
         io.err(`acrn-nest build: make clean in ${acrnTree}`);
         await cleanBuild({ acrnTree, host, signal: io.signal, onLine: (l) => io.err(l) });
@@ -81,13 +73,11 @@ export const buildCommand: CliRun = {
       const printFinding = (f: BuildFinding): void => io.out(formatBuildFinding({ ...f, file: display(f.file, io.cwd) }));
       const result = await runBuild({
         acrnTree,
-        board: abs(values.board!),
-        scenario: abs(values.scenario!),
+        board: settings.boardFile!,
+        scenario: path.resolve(io.cwd, values.scenario!),
         host,
         force: values.force || values.clean,
-        python: values.python ? abs(values.python) : undefined,
-        jobs,
-        makeVars: values['make-var'],
+        ...buildOptionsFrom(settings, { remote: Boolean(remote) }),
         skipPreflight: values['no-preflight'],
         signal: io.signal,
         onLine: values.quiet ? undefined : (l) => io.err(l),

@@ -8,12 +8,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { hypervisorBanner } from '../console/acrnShell.js';
-import { hypervisorSource } from '../console/config.js';
-import { CrlfNormalizer, statusLine } from '../console/render.js';
-import { L2ConsoleSource } from '../console/remoteSources.js';
-import { ConsoleSession } from '../console/session.js';
-import type { ConsoleSource } from '../console/source.js';
+import type { ConsoleSource } from '../engine.js';
+import { ConsoleSession, CrlfNormalizer, L2ConsoleSource, hypervisorBanner, hypervisorSource, statusLine } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';

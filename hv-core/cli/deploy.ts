@@ -4,40 +4,12 @@
  * changed key is always refused. A sudo password, if the board needs one, is read from stdin
  * (--sudo-password-stdin), never from an argument or the environment.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import { deploy, DeployError } from '../deploy/index.js';
-import type { DeployEvent } from '../deploy/index.js';
-import { ChangedHostKeyError, UnknownHostKeyError, loadTargetFile, resolveTarget, TargetError } from '../target/index.js';
-
-async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer | string): void => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        done();
-        resolve(buf.slice(0, i).replace(/\r$/, ''));
-      }
-    };
-    const onEnd = (): void => {
-      done();
-      resolve(buf.replace(/\r?\n$/, ''));
-    };
-    const done = (): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', reject);
-      (stream as NodeJS.ReadStream).pause?.();
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', reject);
-  });
-}
+import type { DeployEvent } from '../engine.js';
+import { ChangedHostKeyError, DeployError, UnknownHostKeyError, deploy } from '../engine.js';
+import { cliPath, cliSettings, cliTarget, connectFlags, loadCliTarget, secondsFlag, settingsOrExit, sharedOptions, sudoPasswordFlag } from './settings.js';
 
 export const deployCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
@@ -45,41 +17,20 @@ export const deployCommand: CliRun = {
       args: argv,
       allowPositionals: false,
       options: {
-        'target-file': { type: 'string' },
+        ...sharedOptions('target-file', 'scenario', 'no-reboot', 'accept-new-host-key', 'timeout', 'sudo-password-stdin'),
         image: { type: 'string' },
-        scenario: { type: 'string' },
         'acpi-dir': { type: 'string' },
-        'no-reboot': { type: 'boolean', default: false },
-        'accept-new-host-key': { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        'sudo-password-stdin': { type: 'boolean', default: false },
       },
     });
     void positionals;
     if (!values['target-file']) throw new UsageError('--target-file FILE is required');
     if (!values.image) throw new UsageError('--image FILE is required');
-    let timeoutMs: number | undefined;
-    if (values.timeout !== undefined) {
-      const s = Number(values.timeout);
-      if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout must be a number of seconds, not '${values.timeout}'`);
-      timeoutMs = s * 1000;
-    }
-    const abs = (p: string): string => path.resolve(io.cwd, p);
-    let target;
-    try {
-      target = resolveTarget(loadTargetFile(abs(values['target-file'])));
-    } catch (e) {
-      if (e instanceof TargetError) {
-        io.err(`acrn-nest deploy: ${e.message}`);
-        return 2;
-      }
-      throw e;
-    }
-    let sudoPassword: string | undefined;
-    if (values['sudo-password-stdin']) {
-      if (!io.stdin) throw new UsageError('--sudo-password-stdin needs a standard input');
-      sudoPassword = await readFirstLine(io.stdin);
-    }
+    const timeoutMs = secondsFlag(values.timeout);
+    const abs = (p: string): string => cliPath(io, p);
+    const settings = settingsOrExit('deploy', io, () => cliSettings(values, io, { loadTarget: loadCliTarget }));
+    if (typeof settings === 'number') return settings;
+    const target = cliTarget(settings)!.target;
+    const sudoPassword = await sudoPasswordFlag(values['sudo-password-stdin'], io);
     const accept = values['accept-new-host-key'];
     let lastPct = -1;
     const onEvent = (e: DeployEvent): void => {
@@ -106,14 +57,7 @@ export const deployCommand: CliRun = {
         noReboot: values['no-reboot'],
         ...(timeoutMs ? { rebootTimeoutMs: timeoutMs } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
-        connect: {
-          ...(sudoPassword !== undefined ? { sudoPassword } : {}),
-          onUnknownHostKey: (info) => {
-            if (!accept) return false;
-            io.out(`accepted the new host key of ${info.target}: ${info.keyType} ${info.fingerprint} (recorded in ${info.knownHostsFile})`);
-            return true;
-          },
-        },
+        connect: connectFlags(io, accept, sudoPassword),
         onEvent,
       });
       io.out(r.rebooted ? `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: the new image runs (${r.target}), "${r.entryId}" is what a plain reboot boots` : `deployed ${r.imagePath} (sha256 ${r.sha256}) to ${r.target}: the next boot tries "${r.entryId}" once`);

@@ -1,20 +1,18 @@
 /** `acrn-nest doctor`: the nested-virtualization preflight on the Service VM and in the scenario. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DoctorCheck } from '../doctor.js';
-import { formatChecks, probeServiceVm, scenarioChecks } from '../doctor.js';
-import { loadFile } from '../files.js';
-import { parseXml } from '../xml/parser.js';
-import type { XmlDocument } from '../xml/model.js';
+import type { DoctorCheck, XmlDocument } from '../engine.js';
+import { formatChecks, loadFile, parseXml, probeServiceVm, scenarioChecks } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';
+import { cliSettings, sharedOptions } from './settings.js';
 
 export const doctorCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
-      options: { 'target-file': { type: 'string' }, scenario: { type: 'string' }, board: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: sharedOptions('target-file', 'scenario', 'board', 'json'),
     });
     if (!values['target-file'] && !values.scenario) throw new UsageError('give --target-file FILE (the Service VM) and/or --scenario FILE');
     const checks: DoctorCheck[] = [];
@@ -22,7 +20,8 @@ export const doctorCommand: CliRun = {
       const file = path.resolve(io.cwd, values.scenario);
       const loaded = loadFile(file);
       let board: XmlDocument | undefined;
-      if (values.board) board = parseXml(loadFile(path.resolve(io.cwd, values.board)).text);
+      const boardFile = cliSettings({ board: values.board }, io).boardFile;
+      if (boardFile) board = parseXml(loadFile(boardFile).text);
       checks.push(...scenarioChecks(loaded.text, board ? { board, file: values.scenario } : { file: values.scenario }));
     }
     if (values['target-file']) {

@@ -1,5 +1,5 @@
-import type { Finding } from '../findings.js';
-import { LineIndex } from '../xml/positions.js';
+import type { Finding } from '../engine.js';
+import { LineIndex } from '../engine.js';
 
 /** `FILE:LINE:COL: severity: MESSAGE [CODE]`, 1-based, one finding a line (gcc style). */
 export function formatFindingText(file: string, lines: LineIndex, f: Finding): string {

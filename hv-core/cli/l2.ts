@@ -1,8 +1,7 @@
 /** `acrn-nest l2 launch|list|stop`: L2 guests on the Service VM (QEMU from the recipe, detached). */
 import { parseArgs } from 'node:util';
-import type { L2Guest } from '../l2/manager.js';
-import { L2Manager } from '../l2/manager.js';
-import type { Accel, L2Net, L2Spec } from '../l2/qemu.js';
+import type { Accel, L2Guest, L2Net, L2Spec } from '../engine.js';
+import { L2Manager } from '../engine.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
 import { openTargetFile } from './nest-target.js';

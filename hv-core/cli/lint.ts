@@ -1,18 +1,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_FILE_MB, loadFile } from '../files.js';
-import type { Finding } from '../findings.js';
-import { sortFindings } from '../findings.js';
-import { LineIndex } from '../xml/positions.js';
+import type { AssertCaches, Finding, XmlDocument } from '../engine.js';
+import { DEFAULT_MAX_FILE_MB, LineIndex, boardFor, createAnalysisCaches, findAcrnTree, loadAnalyzer, loadFile, parseXml, sortFindings } from '../engine.js';
 import { formatAcrnNotes, formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import { parseXml } from '../xml/parser.js';
-import type { XmlDocument } from '../xml/model.js';
-import { findAcrnTree } from '../schema/tree.js';
-import { boardFor } from '../settings-paths.js';
 import type { CachedLint, LintInputs } from './lintCache.js';
 import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
+import { cliSettings, sharedOptions } from './settings.js';
 
 /**
  * The document as far as its root start tag: all the cache key needs (the `board=` attribute),
@@ -30,9 +25,9 @@ function rootStartTag(text: string): XmlDocument {
 }
 
 /** The analysis of one file, as lint prints it (before the file-level findings of loadFile). */
-async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number }): Promise<CachedLint> {
+async function analyze(text: string, file: string, opts: { board?: XmlDocument; acrnTree?: string; maxFileMB?: number; budgetMs?: number; caches: AssertCaches }): Promise<CachedLint> {
   // Loaded here, not at the top: a lint answered from the cache never loads the checkers.
-  const { analyzeText } = await import('../scenario/analyze.js');
+  const { analyzeText } = await loadAnalyzer();
   const a = analyzeText(text, { ...opts, uri: file });
   const findings = [...a.findings];
   if (a.dialect && a.doc?.root) {
@@ -52,8 +47,7 @@ export const lintCommand: CliRun = {
       args: argv,
       allowPositionals: true,
       options: {
-        'acrn-tree': { type: 'string' },
-        board: { type: 'string' },
+        ...sharedOptions('acrn-tree', 'board'),
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'max-file-mb': { type: 'string' },
@@ -65,10 +59,13 @@ export const lintCommand: CliRun = {
     if (positionals.length === 0) throw new UsageError('no FILE given');
     const format = values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
-    const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
+    const settings = cliSettings(values, io);
+    // What ACRN's assertions remember from one file to the next (boards, outcomes).
+    const caches = createAnalysisCaches();
+    const acrnTree = settings.acrnTree;
     // The board is read now (a missing one is an error before any file is linted) and parsed
     // only when a file is not answered from the cache.
-    const boardFile = values.board ? loadFile(path.resolve(io.cwd, values.board)) : undefined;
+    const boardFile = settings.boardFile ? loadFile(settings.boardFile) : undefined;
     let board: XmlDocument | undefined;
     const boardDoc = (): XmlDocument | undefined => (boardFile ? (board ??= parseXml(boardFile.text)) : undefined);
     const maxFileMB = values['max-file-mb'] ? Number(values['max-file-mb']) : undefined;
@@ -107,7 +104,7 @@ export const lintCommand: CliRun = {
           result = cache.get(inputs, key);
         }
         if (!result) {
-          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs });
+          result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs, caches });
           // A result cut short by the time budget is not the file's answer: never cached.
           if (cache && inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(inputs, key, result);
         }

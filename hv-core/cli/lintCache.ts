@@ -17,8 +17,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding } from '../findings.js';
-import { SCHEMA_DIR } from '../schema/loader.js';
+import type { Finding } from '../engine.js';
+import { SCHEMA_DIR } from '../engine.js';
 
 /** Bumped when the entry format or the meaning of a key changes. */
 const FORMAT = 1;

@@ -3,7 +3,7 @@
  */
 import type { CliCommand, CliIO } from './io.js';
 import { UsageError } from './io.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../engine.js';
 
 /** Every subcommand, with what `--help` shows; each implementation is loaded when it runs. */
 export const COMMANDS: CliCommand[] = [

@@ -1,18 +1,13 @@
 /** Opening a target file's SSH connection for the console, l2 and doctor commands. */
-import path from 'node:path';
-import type { NestTarget } from '../console/targetFile.js';
-import { loadNestTarget } from '../console/targetFile.js';
-import type { HostProvider } from '../console/remote.js';
-import { sshHostProvider } from '../console/ssh.js';
-import type { ResolvedTarget } from '../target/index.js';
-import { parseTarget, resolveTarget } from '../target/index.js';
-import type { ConsoleConfig } from '../console/config.js';
-import { sshSerialTarget } from '../console/config.js';
+import type { ConsoleConfig, HostProvider, ResolvedTarget, TargetSettings } from '../engine.js';
+import { parseTarget, resolveTarget, sshHostProvider, sshSerialTarget } from '../engine.js';
 import { UsageError } from './io.js';
 import type { CliIO } from './io.js';
+import { cliSettings, cliTarget, loadCliNestTarget } from './settings.js';
 
 export interface OpenTarget {
-  nest: NestTarget;
+  /** The target file's target with its console and l2 parts (as the engine's settings hold it). */
+  nest: TargetSettings;
   resolved: ResolvedTarget;
   provider: HostProvider & { close(): void };
   /** Providers for other hosts (ssh-serial on a lab PC), closed with close(). */
@@ -22,8 +17,8 @@ export interface OpenTarget {
 
 export function openTargetFile(file: string | undefined, io: CliIO): OpenTarget {
   if (!file) throw new UsageError('--target-file FILE is required');
-  const nest = loadNestTarget(path.resolve(io.cwd, file));
-  const resolved = resolveTarget(nest.target);
+  const nest = cliTarget(cliSettings({ 'target-file': file }, io, { loadTarget: loadCliNestTarget }))!;
+  const resolved = nest.target;
   const provider = sshHostProvider(resolved, { signal: io.signal });
   const others: Array<{ close(): void }> = [];
   return {
@@ -31,7 +26,7 @@ export function openTargetFile(file: string | undefined, io: CliIO): OpenTarget 
     resolved,
     provider,
     other(c) {
-      const t = resolveTarget(parseTarget(sshSerialTarget(c, nest.file), nest.file));
+      const t = resolveTarget(parseTarget(sshSerialTarget(c, nest.source), nest.source));
       const p = sshHostProvider(t, { signal: io.signal });
       others.push(p);
       return { provider: p, label: t.name };

@@ -7,16 +7,11 @@ import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSyn
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { loadFile } from '../files.js';
-import { boardFor } from '../settings-paths.js';
-import type { Plan, SharingChoice } from '../nvmx/engine.js';
-import { nvmxStatus, planDisable, planEnable } from '../nvmx/engine.js';
-import { analyzeText } from '../scenario/analyze.js';
-import type { XmlDocument } from '../xml/model.js';
-import { parseXml } from '../xml/parser.js';
-import { LineIndex } from '../xml/positions.js';
+import type { Plan, SharingChoice, XmlDocument } from '../engine.js';
+import { LineIndex, analyzeText, boardFor, createAnalysisCaches, loadFile, nvmxStatus, parseXml, planDisable, planEnable } from '../engine.js';
 import { formatFindingText } from './format.js';
 import type { CliIO, CliRun } from './io.js';
+import { cliSettings, sharedOptions } from './settings.js';
 import { UsageError } from './io.js';
 
 
@@ -45,8 +40,7 @@ export const nvmxCommand: CliRun = {
       args: argv,
       allowPositionals: true,
       options: {
-        board: { type: 'string' },
-        'acrn-tree': { type: 'string' },
+        ...sharedOptions('board', 'acrn-tree'),
         'dry-run': { type: 'boolean', default: false },
         'remove-sharing-vms': { type: 'boolean', default: false },
         'repin-sharing-vms': { type: 'boolean', default: false },
@@ -76,8 +70,10 @@ export const nvmxCommand: CliRun = {
     }
     const target = loaded.path;
     const text = loaded.text;
-    const acrnTree = values['acrn-tree'] ? path.resolve(io.cwd, values['acrn-tree']) : undefined;
-    const boardPath = values.board ? path.resolve(io.cwd, values.board) : boardFor({ scenarioPath: target, text, acrnTree });
+    const settings = cliSettings(values, io);
+    const acrnTree = settings.acrnTree;
+    // An explicit board that is missing is an error below (boardFor would skip it).
+    const boardPath = settings.boardFile ?? boardFor({ scenarioPath: target, text, acrnTree });
     let board: XmlDocument | undefined;
     if (boardPath) {
       try {
@@ -129,7 +125,7 @@ export const nvmxCommand: CliRun = {
         if (!json) io.out(`${arg}: ${plan.edits.length} edit(s) written`);
       }
       // Re-validate the result: the recipe's rules (and ACRN's schema checks the analysis runs).
-      const after = analyzeText(plan.result, { board, acrnTree, uri: target });
+      const after = analyzeText(plan.result, { board, acrnTree, uri: target, caches: createAnalysisCaches() });
       const errors = after.findings.filter((f) => f.severity === 'error');
       if (!json) {
         const al = new LineIndex(plan.result);

@@ -9,13 +9,8 @@ import { existsSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { loadFile } from '../files.js';
-import { analyzeText } from '../scenario/analyze.js';
-import { detectDialect } from '../scenario/dialect.js';
-import type { UpgradeItem } from '../upgrade/index.js';
-import { defaultUpgradeOut, loadUpgradeSchema, upgradeScenario, UpgradeInputError, UpgradeSchemaError } from '../upgrade/index.js';
-import { parseXml } from '../xml/parser.js';
-import { LineIndex } from '../xml/positions.js';
+import type { UpgradeItem } from '../engine.js';
+import { LineIndex, UpgradeInputError, UpgradeSchemaError, analyzeText, createAnalysisCaches, defaultUpgradeOut, detectDialect, loadFile, loadUpgradeSchema, parseXml, upgradeScenario } from '../engine.js';
 import { formatFindingText, toJsonFinding } from './format.js';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
@@ -136,7 +131,7 @@ export const upgradeCommand: CliRun = {
     // What the v3 schema (and ACRN's data checks, as acrn-nest runs them) still refuse: ACRN's
     // upgrader carries some v2 data over as is (VM names with blanks, KATA_VM, ...). No board: the
     // upgraded file names none; `acrn-nest lint --board` checks the rest.
-    const remaining = values['no-check'] ? [] : analyzeText(result.text, { acrnTree: tree, uri: out }).findings.filter((f) => f.severity === 'error');
+    const remaining = values['no-check'] ? [] : analyzeText(result.text, { acrnTree: tree, uri: out, caches: createAnalysisCaches() }).findings.filter((f) => f.severity === 'error');
     const outLines = new LineIndex(result.text);
     const counts = { dropped: 0, changed: 0, note: 0 };
     for (const it of result.items) counts[it.kind]++;

@@ -4,11 +4,17 @@
  * (schema/, nvmx/), so checkers import these without importing the pipeline back.
  */
 import type { Finding } from '../findings.js';
+import type { AssertCaches } from '../schema/asserts/caches.js';
 import type { XmlDocument } from '../xml/model.js';
 import type { LineIndex } from '../xml/positions.js';
 import type { Dialect } from './dialect.js';
 
 export interface AnalyzeOptions {
+  /**
+   * What the assert evaluation remembers between analyses (hv-core/engine.ts
+   * `createAnalysisCaches()`: one per front end); none: the shared default.
+   */
+  caches?: AssertCaches;
   /** Files above this size get one info finding instead of analysis. */
   maxFileMB?: number;
   /** Board document, when known (scenario checks that need the board use it). */

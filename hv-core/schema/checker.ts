@@ -8,12 +8,12 @@ import type { AnalysisContext } from '../scenario/context.js';
 import type { CheckBudget } from './asserts.js';
 import { evaluateAsserts, evaluateDatachecks, withCheckBudget } from './asserts.js';
 // Registers the bundled v2.6/v3.3 models as schemaFor()'s fallback (no ACRN tree known).
-import './bundled/index.js';
+import { useBundledModels } from './bundled/index.js';
 import { schemaFor } from './index.js';
 import { validateStructure } from './validate.js';
-// The bundled fallback model registers itself: the CLI and the server see the same schema even
-// without an ACRN tree.
-import './bundled/index.js';
+
+// The bundled fallback model: the CLI and the server see the same schema even without an ACRN tree.
+useBundledModels();
 
 /** Time budget for the XPath assertions and datachecks of one analysis (ms). */
 export const DEFAULT_BUDGET_MS = 5000;
@@ -59,7 +59,7 @@ function checkSchemaUnguarded(ctx: AnalysisContext, opts: SchemaCheckOptions): F
   withCheckBudget(b, () => {
     findings.push(...evaluateAsserts(ctx, model, structure.assertTargets));
     findings.push(...evaluateDatachecks(ctx, model, choice.tree));
-  });
+  }, options.caches);
   if (b.skipped.length) {
     const ids = [...new Set(b.skipped.map((a) => a.id))];
     findings.push({

@@ -7,7 +7,7 @@
  */
 import type { CodeAction, Diagnostic } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
-import { fixesFor } from '../../hv-core/schema/fixes.js';
+import { fixesFor } from '../../hv-core/engine.js';
 import type { ServerFeature } from './feature.js';
 import { schemaContext } from './schema-context.js';
 import { nvmxCodeActions } from './nvmxActions.js';

@@ -1,9 +1,8 @@
 /** Completion (textDocument/completion): a thin adapter over hv-core/schema/complete.ts. */
 import type { CompletionItem, CompletionList } from 'vscode-languageserver/node';
 import { CompletionItemKind, InsertTextFormat, MarkupKind } from 'vscode-languageserver/node';
-import type { CompletionEntry, CompletionKind } from '../../hv-core/schema/complete.js';
-import { complete } from '../../hv-core/schema/complete.js';
-import type { LineIndex } from '../../hv-core/xml/positions.js';
+import type { CompletionEntry, CompletionKind, LineIndex } from '../../hv-core/engine.js';
+import { complete } from '../../hv-core/engine.js';
 import type { ServerFeature } from './feature.js';
 import { schemaContext } from './schema-context.js';
 

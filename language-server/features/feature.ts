@@ -1,4 +1,5 @@
 import type { Connection, InitializeParams, ServerCapabilities } from 'vscode-languageserver/node';
+import type { AssertCaches } from '../../hv-core/engine.js';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisCache } from '../documents.js';
@@ -9,6 +10,8 @@ export interface ServerContext {
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   cache: AnalysisCache;
+  /** What ACRN's assertions remember (boards, outcomes); the server's own (default: the shared one). */
+  caches?: AssertCaches;
   settings(): ServerSettings;
   guard<T>(what: string, fallback: T, fn: () => T): T;
   revalidateAll(): void;

@@ -1,7 +1,7 @@
 /** Hover (textDocument/hover): a thin adapter over hv-core/schema/hover.ts. */
 import type { Hover } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
-import { hoverAt } from '../../hv-core/schema/hover.js';
+import { hoverAt } from '../../hv-core/engine.js';
 import type { ServerFeature } from './feature.js';
 import { schemaContext } from './schema-context.js';
 

@@ -6,11 +6,7 @@
  */
 import type { CodeAction, CodeLens, Diagnostic } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
-import { nvmxSummary } from '../../hv-core/nvmx/state.js';
-import { nvmxStatus } from '../../hv-core/nvmx/engine.js';
-import { collectFacts } from '../../hv-core/nvmx/facts.js';
-import { isNvmxData } from '../../hv-core/nvmx/rules.js';
-import { path as childPath } from '../../hv-core/xml/model.js';
+import { collectFacts, isNvmxData, nvmxStatus, nvmxSummary, path as childPath } from '../../hv-core/engine.js';
 import type { ServerContext, ServerFeature } from './feature.js';
 
 /** The extension's command that opens the wizard (extension/constants.ts Commands.nvmxWizard). */

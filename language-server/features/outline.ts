@@ -1,9 +1,8 @@
 /** Outline (textDocument/documentSymbol): a thin adapter over hv-core's scenario outline. */
 import type { DocumentSymbol } from 'vscode-languageserver/node';
 import { SymbolKind } from 'vscode-languageserver/node';
-import type { OutlineKind, OutlineSymbol } from '../../hv-core/scenario/outline.js';
-import { outline } from '../../hv-core/scenario/outline.js';
-import type { LineIndex } from '../../hv-core/xml/positions.js';
+import type { LineIndex, OutlineKind, OutlineSymbol } from '../../hv-core/engine.js';
+import { outline } from '../../hv-core/engine.js';
 import type { ServerFeature } from './feature.js';
 
 const KIND: Record<OutlineKind, SymbolKind> = {

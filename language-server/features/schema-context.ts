@@ -5,15 +5,13 @@
  * `board=` resolved in the tree, else a sibling board file: hv-core/settings.ts's one lookup),
  * loaded once and cached. The settings' paths arrive resolved (server.ts).
  */
-import '../../hv-core/schema/bundled/index.js';
-import { loadBoard } from '../../hv-core/schema/asserts.js';
-import type { SchemaModel } from '../../hv-core/schema/index.js';
-import { schemaFor, uriToPath } from '../../hv-core/schema/index.js';
-import { boardFor as findBoard } from '../../hv-core/settings-paths.js';
-import type { XmlDocument } from '../../hv-core/xml/model.js';
-import { attr } from '../../hv-core/xml/model.js';
+import type { AssertCaches, SchemaModel, XmlDocument } from '../../hv-core/engine.js';
+import { attr, boardFor as findBoard, loadBoard, schemaFor, uriToPath, useBundledModels } from '../../hv-core/engine.js';
 import type { DocState } from '../documents.js';
 import type { ServerContext } from './feature.js';
+
+// The bundled fallback models, registered with schemaFor() for scenarios without a tree.
+useBundledModels();
 
 export interface SchemaContext {
   st: DocState;
@@ -27,15 +25,15 @@ export interface SchemaContext {
 /** Board path per document, re-resolved when the settings, the tree or the board= attribute change. */
 const boardPaths = new Map<string, { key: string; path: string | undefined }>();
 
-function boardFor(uri: string, doc: XmlDocument, tree: string | undefined, setting: string): XmlDocument | undefined {
-  if (setting) return loadBoard(setting);
+function boardFor(uri: string, doc: XmlDocument, tree: string | undefined, setting: string, caches: AssertCaches | undefined): XmlDocument | undefined {
+  if (setting) return loadBoard(setting, caches);
   const key = `${tree ?? ''}\u0000${attr(doc.root, 'board') ?? ''}`;
   let hit = boardPaths.get(uri);
   if (!hit || hit.key !== key) {
     hit = { key, path: findBoard({ scenarioPath: uriToPath(uri), doc, acrnTree: tree }) };
     boardPaths.set(uri, hit);
   }
-  return hit.path ? loadBoard(hit.path) : undefined;
+  return hit.path ? loadBoard(hit.path, caches) : undefined;
 }
 
 /** Forget cached board lookups (settings changed, document closed). */
@@ -53,5 +51,5 @@ export function schemaContext(ctx: ServerContext, uri: string): SchemaContext | 
   const s = ctx.settings();
   const choice = schemaFor({ acrnTree: s.acrnTree || undefined, uri, family: a.dialect.family, version: a.dialect.version });
   if (!choice) return undefined;
-  return { st, doc: a.doc, model: choice.model, board: boardFor(uri, a.doc, choice.tree, s.boardFile), tree: choice.tree };
+  return { st, doc: a.doc, model: choice.model, board: boardFor(uri, a.doc, choice.tree, s.boardFile, ctx.caches), tree: choice.tree };
 }

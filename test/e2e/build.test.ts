@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, w
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { utils } from 'ssh2';
-import { BoardSimulator } from '../../hv-core/sim/board-simulator';
+import { BoardSimulator } from '../support/sim/board-simulator';
 import { packageVsix, REPO, startCodeServer, writeWorkspace } from './harness';
 
 const SCENARIO = `<?xml version="1.0" encoding="utf-8"?>

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { utils } from 'ssh2';
-import { BoardSimulator } from '../../hv-core/sim/board-simulator';
+import { BoardSimulator } from '../support/sim/board-simulator';
 import { packageVsix, startCodeServer, writeWorkspace } from './harness';
 
 before(() => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { generateEd25519 } from '../../hv-core/target/keys';
-import { BoardSimulator } from '../../hv-core/sim/board-simulator';
+import { BoardSimulator } from '../support/sim/board-simulator';
 import { runCli } from '../../hv-core/cli/main';
 import { removeDir } from './sshd';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';

@@ -1,5 +1,5 @@
 /**
- * The hypervisor console across a board reboot, against the board simulator (hv-core/sim: the
+ * The hypervisor console across a board reboot, against the board simulator (test/support/sim: the
  * NUC's reboot and its console server, which we lack as hardware): the session drops, says why
  * while the board is down, reconnects by itself with a timed 'reconnected' event, and keeps the
  * history. Also the CLI (`acrn-nest console`) against the same console, as a script would use it.
@@ -15,7 +15,7 @@ import { utils } from 'ssh2';
 import { runCli } from '../../hv-core/cli/main';
 import { ConsoleSession } from '../../hv-core/console/session';
 import { TcpSource } from '../../hv-core/console/tcp';
-import { BoardSimulator } from '../../hv-core/sim/board-simulator';
+import { BoardSimulator } from '../support/sim/board-simulator';
 import { shq } from '../../hv-core/target/quote';
 import { REPO } from '../unit/helpers';
 import { Recorder } from './console-helpers';

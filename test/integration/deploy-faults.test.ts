@@ -1,5 +1,5 @@
 /**
- * Deploy faults and the reboot path, through THE BOARD SIMULATOR (hv-core/sim): the connection cut
+ * Deploy faults and the reboot path, through THE BOARD SIMULATOR (test/support/sim): the connection cut
  * before, during and after the upload, during update-grub and during the reboot wait, and a bad
  * image that falls back. Whatever happens the board keeps a bootable previous image and entry,
  * never has a partial image under the real name, and the error names the step and the host. Also
@@ -14,8 +14,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateEd25519 } from '../../hv-core/target/keys';
-import type { FaultTrigger } from '../../hv-core/sim/board-simulator';
-import { BAD_IMAGE_MARKER, BoardSimulator } from '../../hv-core/sim/board-simulator';
+import type { FaultTrigger } from '../support/sim/board-simulator';
+import { BAD_IMAGE_MARKER, BoardSimulator } from '../support/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/deploy';
 import { loadFile } from '../../hv-core/files';

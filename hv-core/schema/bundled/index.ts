@@ -1,7 +1,8 @@
 /**
  * The bundled fallback schema models, used when no ACRN tree is known (setting acrnNest.acrnTree
  * empty and none found above the scenario). Hand-written from the facts; see v2.ts and v3.ts.
- * Importing this module registers them with `schemaFor()` (schema/index.ts).
+ * Importing this module registers them with `schemaFor()` (schema/index.ts); a bundle keeps it
+ * where `useBundledModels()` is called.
  */
 import { setFallbackSchema } from '../index.js';
 import type { SchemaFamily, SchemaModel } from '../model.js';
@@ -22,3 +23,13 @@ export function bundledModel(family: SchemaFamily, version?: string): SchemaMode
 }
 
 setFallbackSchema(bundledModel);
+
+/**
+ * Registers the bundled models with `schemaFor()` (importing this module does; the call is what
+ * keeps this module in a bundle, whose modules scripts/build.mjs marks free of side effects).
+ * Returns the model lookup.
+ */
+export function useBundledModels(): typeof bundledModel {
+  setFallbackSchema(bundledModel);
+  return bundledModel;
+}

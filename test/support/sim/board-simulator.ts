@@ -3,6 +3,11 @@
  * loopback cannot show (a reboot, a failed boot, a cut connection). It is named as a simulator in
  * every banner and message. Nothing here runs a real shell.
  *
+ * A test double, so it lives under test support, not in the engine: no bundle ships it (the
+ * extension and the CLI never import it). Its users: the integration and end-to-end tests, and
+ * the demo, which starts it with tsx (scripts/board-sim.ts, scripts/demo.sh). It uses hv-core's
+ * modules directly (quote, known-hosts, keys, the XML model, GRUB parsing), as tests may.
+ *
  * - SSH server (ssh2's Server) on 127.0.0.1, random or given port, host key generated per run,
  *   public-key auth against the given authorized keys; user `acrn` with sudo by default.
  * - exec: the command line is split POSIX-style (quotes, backslashes; any unquoted `;|&<>$()` is
@@ -40,13 +45,13 @@ import net from 'node:net';
 import nodePath from 'node:path';
 import type { Connection, ParsedKey, ServerChannel, AcceptConnection, RejectConnection, Session, ExecInfo } from 'ssh2';
 import { Server, utils } from 'ssh2';
-import { splitCommand } from '../target/quote.js';
-import { fingerprint } from '../target/known-hosts.js';
-import { generateEd25519 } from '../target/keys.js';
-import { parseXml } from '../xml/parser.js';
-import { defaultBoot, parseGrubCfg } from '../deploy/grubcfg.js';
-import { multiboot2Header } from '../deploy/grub.js';
-import { attr, childrenNamed, path as xpath, valueOf } from '../xml/model.js';
+import { splitCommand } from '../../../hv-core/target/quote.js';
+import { fingerprint } from '../../../hv-core/target/known-hosts.js';
+import { generateEd25519 } from '../../../hv-core/target/keys.js';
+import { parseXml } from '../../../hv-core/xml/parser.js';
+import { defaultBoot, parseGrubCfg } from '../../../hv-core/deploy/grubcfg.js';
+import { multiboot2Header } from '../../../hv-core/deploy/grub.js';
+import { attr, childrenNamed, path as xpath, valueOf } from '../../../hv-core/xml/model.js';
 
 export const SIM_NAME = 'acrn-nest board simulator';
 export const BAD_IMAGE_MARKER = 'ACRN_NEST_SIM_BAD_IMAGE';
