@@ -62,6 +62,15 @@ export const STANDIN_PROBE = '/sys/hypervisor/type';
 /** Multiboot2 command line of the stand-in: Xen's own options, then ` -- ` and the dom0 kernel's. */
 export const STANDIN_CMDLINE = `console=com1 com1=115200,8n1 dom0_mem=768M -- root=UUID=${ROOT_UUID} ro console=hvc0 net.ifnames=0 quiet systemd.show_status=false`;
 const MEMORY_MIB = 1536;
+/**
+ * TCG with a 64 MiB translation cache, not QEMU's default 1 GiB. Measured here: with the default,
+ * a guest that had run a while (the cache full of the Linux guest's translated code) and was then
+ * reset spent many minutes in OVMF's PEI phase copying memory byte by byte over pages that held
+ * translated code (about 7 KB/s, every write invalidating translations; nothing on the serial
+ * port), so a reboot or power cycle never came back within 15 minutes; with 64 MiB the same
+ * deploy's reboot reached GRUB and Xen in about a minute.
+ */
+const TCG_ACCEL = 'tcg,tb-size=64';
 /** Bump when the provisioning below (not image.sh) changes: part of the cache key. */
 const PROVISION_VERSION = 'v1';
 
@@ -309,7 +318,7 @@ export class BoardVm {
       ? `socket,id=ser0,host=127.0.0.1,port=${o.serial},server=on,wait=off,telnet=off,logfile=${o.serialLog},logappend=on`
       : `file,id=ser0,path=${o.serialLog},append=on`;
     const args = [
-      '-name', 'acrn-nest-board-vm', '-accel', o.accel ?? 'tcg',
+      '-name', 'acrn-nest-board-vm', '-accel', (o.accel ?? 'tcg') === 'tcg' ? TCG_ACCEL : 'kvm',
       ...machineArgs(o.disk, o.vars),
       '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
       '-chardev', serialDev, '-serial', 'chardev:ser0',
