@@ -95,7 +95,7 @@ const nodeWithAnalyzer = { ...node, plugins: [...node.plugins, staticAnalyzer] }
 // serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
 // which lint loads only for a file it cannot answer from its cache. The requires between parts
 // are left to Node at run time.
-const CLI_PARTS = ['lint', 'nvmx', 'remote', 'upgrade', 'boardvm'];
+const CLI_PARTS = ['lint', 'nvmx', 'remote', 'upgrade', 'boardvm', 'board'];
 const cliParts = {
   name: 'cli-parts',
   setup(build) {
