@@ -67,7 +67,7 @@ function table(rows: string[][]): string[] {
 }
 
 export function resultLines(id: number, tests: LabTestCase[]): string[] {
-  return tests.map((t) => `job ${id}  ${t.result.toUpperCase().padEnd(7)} ${t.suite}/${t.name}${t.measurement ? ` ${t.measurement}${t.units ? ` ${t.units}` : ''}` : ''}`);
+  return tests.map((t) => `job ${id}  ${t.result.toUpperCase().padEnd(7)} ${t.suite}/${t.name}${t.measurement ? ` ${t.measurement}${t.unit ? ` ${t.unit}` : ''}` : ''}${t.error ? `: ${t.error}` : ''}`);
 }
 
 export const labCommand: CliRun = {

@@ -68,8 +68,10 @@ export interface LabTestCase {
   suite: string;
   result: 'pass' | 'fail' | 'skip' | 'unknown' | string;
   measurement?: string | null;
-  units?: string | null;
+  unit?: string | null;
   logged?: string | null;
+  /** LAVA's error for a failed case (first line of its error_msg), when it gives one. */
+  error?: string;
 }
 
 /** One line of a job's log: LAVA writes `- {"dt": ..., "lvl": ..., "msg": ...}` per line. */
@@ -294,15 +296,19 @@ export class LavaClient {
     const suites = await this.all<{ id: number; name: string }>(`jobs/${id}/suites/?limit=100`, signal);
     const names = new Map(suites.map((s) => [String(s.id), s.name]));
     const raw = await this.all<Record<string, unknown>>(`jobs/${id}/tests/?limit=100`, signal);
-    return raw.map((t) => ({
-      id: Number(t.id),
-      name: String(t.name),
-      suite: names.get(String(t.suite)) ?? String(t.suite),
-      result: String(t.result),
-      measurement: (t.measurement as string | null | undefined) ?? null,
-      units: (t.units as string | null | undefined) ?? null,
-      logged: (t.logged as string | null | undefined) ?? null,
-    }));
+    return raw.map((t) => {
+      const err = typeof t.metadata === 'string' ? /^error_msg: (.*)$/m.exec(t.metadata)?.[1]?.replace(/^['"]|['"]$/g, '').trim() : undefined;
+      return {
+        id: Number(t.id),
+        name: String(t.name),
+        suite: names.get(String(t.suite)) ?? String(t.suite),
+        result: String(t.result),
+        measurement: (t.measurement as string | null | undefined) ?? null,
+        unit: (t.unit as string | null | undefined) || null,
+        logged: (t.logged as string | null | undefined) ?? null,
+        ...(err ? { error: err } : {}),
+      };
+    });
   }
 
   async cancel(id: number, signal?: AbortSignal): Promise<string> {

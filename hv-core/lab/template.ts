@@ -58,6 +58,11 @@ timeouts:
     minutes: 15
   connection:
     minutes: 2
+  actions:
+    pdu-reboot:
+      minutes: 10
+    auto-login-action:
+      minutes: 5
 actions:
 - deploy:
     to: flasher
@@ -84,6 +89,7 @@ actions:
       minutes: 5
     interactive:
     - name: acrn-smoke
+      echo: discard
       prompts:
       - {{ shell_prompt }}
       script:
