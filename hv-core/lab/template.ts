@@ -150,7 +150,7 @@ export function renderTemplate(t: Template, values: TemplateValues): string {
 export function locateLavaError(text: string, lavaMessage: string): { line: number; what: string } | undefined {
   const lm = /line (\d+), column (\d+)/.exec(lavaMessage);
   if (lm) return { line: Number(lm[1]), what: `line ${lm[1]}, column ${lm[2]}` };
-  const pm = /@ data((?:\[[^\]]+\])+)/.exec(lavaMessage);
+  const pm = /@ data((?:\[(?:'[^']*'|\d+)\])+)/.exec(lavaMessage);
   if (!pm) return undefined;
   const segs: (string | number)[] = [];
   for (const m of pm[1]!.matchAll(/\[(?:'([^']*)'|(\d+))\]/g)) {
