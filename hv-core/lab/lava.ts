@@ -362,11 +362,14 @@ async function lavaMessage(res: Response): Promise<string | undefined> {
 /** `- {"dt": "...", "lvl": "info", "msg": "..."}`: LAVA's flow mappings are JSON. */
 export function parseLogLine(line: string): LabLogLine {
   const body = line.startsWith('- ') ? line.slice(2) : line;
-  try {
-    const o = JSON.parse(body) as { dt?: unknown; lvl?: unknown; msg?: unknown };
-    if (o && typeof o === 'object' && typeof o.lvl === 'string') return { ...(typeof o.dt === 'string' ? { dt: o.dt } : {}), lvl: o.lvl, msg: o.msg };
-  } catch {
-    /* fall through */
+  // LAVA tags a number-like string as `! "2562652"` (YAML's non-specific tag): drop the tag.
+  for (const text of [body, body.replace(/: ! "/g, ': "')]) {
+    try {
+      const o = JSON.parse(text) as { dt?: unknown; lvl?: unknown; msg?: unknown };
+      if (o && typeof o === 'object' && typeof o.lvl === 'string') return { ...(typeof o.dt === 'string' ? { dt: o.dt } : {}), lvl: o.lvl, msg: o.msg };
+    } catch {
+      /* next */
+    }
   }
   return { lvl: 'raw', msg: body, raw: line };
 }

@@ -60,14 +60,14 @@ timeouts:
     minutes: 2
   actions:
     pdu-reboot:
-      minutes: 10
+      minutes: 15
     auto-login-action:
       minutes: 5
 actions:
 - deploy:
     to: flasher
     timeout:
-      minutes: 15
+      minutes: 20
     images:
       image:
         url: {{ image_url }}
@@ -75,7 +75,7 @@ actions:
 - boot:
     method: minimal
     timeout:
-      minutes: 10
+      minutes: 20
     failure_message: "PANIC"
     auto_login:
       login_prompt: "login:"
