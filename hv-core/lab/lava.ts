@@ -136,6 +136,10 @@ export class LavaClient {
     return this.base.host;
   }
 
+  get hasToken(): boolean {
+    return this.token !== undefined;
+  }
+
   /** The job's page in LAVA's web UI. */
   jobUrl(id: number): string {
     return new URL(`scheduler/job/${id}`, this.base).href;

@@ -34,6 +34,7 @@ export interface SubmittedJob {
 
 /** Checks the lab knows the device type (and the boards), renders the jobs, submits each once. */
 export async function labRun(client: LavaClient, o: LabRunOptions): Promise<SubmittedJob[]> {
+  if (!client.hasToken) throw new LabError(LabErrorCodes.noToken, `submitting to the lab at ${client.host} needs its API token: --token-file FILE or ACRN_NEST_LAB_TOKEN`);
   const types = await client.deviceTypes(o.signal);
   if (!types.includes(o.deviceType)) {
     throw new LabError(LabErrorCodes.unknownDeviceType, `the lab at ${client.host} has no device type '${o.deviceType}'${types.length ? ` (it has: ${types.sort().join(', ')})` : ''}`);
