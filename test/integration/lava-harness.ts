@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -185,4 +185,34 @@ export async function startLab(o: { id: string; log?: (l: string) => void }): Pr
     await stop();
     throw e;
   }
+}
+
+/**
+ * The device dictionary of a virtual board (hv-core/boardvm) as an `acrn-board` LAVA device: the
+ * worker runs acrn-nest as `acrnNest` (e.g. `node dist/cli.js`).
+ */
+export function virtualBoardDictionary(o: { acrnNest: string; targetFile: string; dir: string; sshPort: number }): string {
+  // For a job that does not power-cycle the board after the flasher (its deploy rebooted and
+  // verified it already): the console's getty, restarted, prints the login prompt LAVA waits for.
+  const ssh = `ssh -o BatchMode=yes -o UserKnownHostsFile=${o.dir}/known_hosts -i ${o.dir}/id_ed25519 -p ${o.sshPort} acrn@127.0.0.1 sudo systemctl restart serial-getty@hvc0.service`;
+  return [
+    "{% extends 'acrn-board.jinja2' %}",
+    `{% set pre_os_command = '${ssh}' %}`,
+    `{% set acrn_nest = '${o.acrnNest}' %}`,
+    `{% set acrn_target_file = '${o.targetFile}' %}`,
+    `{% set acrn_board_vm_dir = '${o.dir}' %}`,
+    // Reboots under TCG on a loaded 2-core machine take minutes (measured: over 5).
+    "{% set acrn_deploy_args = '--timeout 900' %}",
+    "{% set acrn_power_cycle_args = '--timeout 900' %}",
+    // The Xen stand-in is not ACRN: doctor's ACRN, VMX and KVM checks cannot pass under TCG, so
+    // on the virtual board the board's own status stands in for doctor.
+    `{% set user_commands = {'acrn_doctor': {'do': acrn_nest ~ ' board-vm status --dir ${o.dir}'}} %}`,
+    '',
+  ].join('\n');
+}
+
+/** Installs the ACRN board's device type (hv-core/lab/device/acrn-board.jinja2) into the lab. */
+export function installAcrnBoardType(repo: string): void {
+  copyFileSync(path.join(repo, 'hv-core', 'lab', 'device', 'acrn-board.jinja2'), path.join(DEVICE_TYPES_DIR, 'acrn-board.jinja2'));
+  spawnSync('lava-server', ['manage', 'device-types', 'add', 'acrn-board'], { env: ENV });
 }
