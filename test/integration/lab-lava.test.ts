@@ -83,7 +83,7 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
     client = new LavaClient({ url: lab.url, token: lab.token });
     installAcrnBoardType(REPO);
     // A board for the bad-input cases that is never booted: its commands would fail if run.
-    lab.addDevice(`acrn-nest-t${id}-idle`, 'acrn-board', "{% extends 'acrn-board.jinja2' %}\n{% set acrn_nest = '/bin/false' %}\n");
+    lab.addDevice(`acrn-nest-t${id}-idle`, 'acrn-board', "{% extends 'acrn-board.jinja2' %}\n{% set acrn_nest = '/bin/false' %}\n", [`acrn-nest-t${id}-idle`]);
     // Offline from the start so no job of these cases can run on it.
     manage('devices', 'update', '--health', 'MAINTENANCE', `acrn-nest-t${id}-idle`);
   });
@@ -160,6 +160,32 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
       manage('devices', 'update', '--health', 'MAINTENANCE', `acrn-nest-t${id}-idle`);
     }
     assert.equal(await newestJob(), before);
+  });
+
+  test('lab devices, --device NAME, cancel: a job for a board in maintenance waits, is cancelled, and its results exit 1', async () => {
+    const idle = `acrn-nest-t${id}-idle`;
+    const ds = await cli(['lab', 'devices', '--lab', lab.url, '--device-type', 'acrn-board', '--json']);
+    assert.equal(ds.code, 0, ds.err);
+    const d = (JSON.parse(ds.out) as { hostname: string; health: string; state: string; tags: string[] }[]).find((x) => x.hostname === idle);
+    assert.deepEqual(d && { health: d.health, state: d.state, tags: d.tags }, { health: 'Maintenance', state: 'Idle', tags: [idle] });
+    const none = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--device', 'no-such-board', '--image', image(), '--scenario', 's']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /has no device 'no-such-board' of type acrn-board \(it has: [^)]*acrn-nest-t/);
+    const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--device', idle, '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 0, r.err);
+    const jid = Number(/^submitted job (\d+) for (\S+): /m.exec(r.out)?.[1]);
+    assert.ok(jid > 0, r.out);
+    const job = await client.job(jid);
+    assert.equal(job.state, 'Submitted', 'it waits: its board is in maintenance');
+    const c = await cli(['lab', 'cancel', '--lab', lab.url, '--token-file', tokenFile, String(jid)]);
+    assert.equal(c.code, 0, c.err);
+    assert.match(c.out, new RegExp(`job ${jid}: Job cancel signal sent`));
+    // Cancelling a job that never started ends it at once (the scheduler is not involved).
+    const after = await client.job(jid);
+    assert.deepEqual([after.state, after.health], ['Finished', 'Canceled']);
+    const res = await cli(['lab', 'results', '--lab', lab.url, String(jid)]);
+    assert.equal(res.code, 1, 'a cancelled job is no pass');
+    assert.match(res.out, new RegExp(`job ${jid}: Finished / Canceled`));
   });
 
   describe(`${BOARDS} virtual boards as ${BOARDS} LAVA devices`, { skip: skipVm }, () => {
