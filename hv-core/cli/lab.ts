@@ -134,7 +134,8 @@ export const labCommand: CliRun = {
           const [id] = jobIds(positionals);
           if (values.follow) {
             const [r] = await followJobs(client, [id!], { onLine: (_id, l) => io.out(formatLogLine(l)), ...(signal ? { signal } : {}) });
-            return r && r.job.health === 'Complete' ? 0 : 1;
+            // pass/fail from the test cases, as lab run --wait
+            return r && summarize(r.job, r.tests).passed ? 0 : 1;
           }
           let start = 0;
           for (;;) {
