@@ -139,3 +139,27 @@ test('an unreachable lab is named by its host', async () => {
   await lab.close();
   await assert.rejects(new LavaClient({ url }).devices(), (e: LabError) => e.code === LabErrorCodes.unreachable && e.message.includes(new URL(url).host) && /ECONNREFUSED/.test(e.message));
 });
+
+test('acrn-nest lab: usage errors exit 2 before any request; template prints the built-in job', async () => {
+  const { runCli } = await import('../../hv-core/cli/main');
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), cwd: process.cwd(), env });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  assert.equal((await run(['lab'])).code, 2);
+  assert.match((await run(['lab', 'devices'])).err, /--lab URL is required \(or ACRN_NEST_LAB_URL\)/);
+  // Port 9 (discard) on loopback is never asked: these fail on their arguments first.
+  const lab = ['--lab', 'http://127.0.0.1:9/'];
+  assert.match((await run(['lab', 'run', ...lab, '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--device-type T is required/);
+  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '2', '--device', 'a', '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /exclude each other/);
+  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '0', '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--count must be 1\.\.64/);
+  assert.match((await run(['lab', 'cancel', ...lab, 'abc'])).err, /'abc' is not a job id/);
+  const missingTokenFile = await run(['lab', 'jobs', ...lab, '--token-file', '/nonexistent/token']);
+  assert.equal(missingTokenFile.code, 1);
+  assert.match(missingTokenFile.err, /cannot read the token file \/nonexistent\/token: ENOENT/);
+  const t = await run(['lab', 'template']);
+  assert.equal(t.code, 0);
+  assert.equal(t.out, ACRN_BOARD_TEMPLATE.trimEnd());
+});
