@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import { LabError, LavaClient, formatLogLine, labIdentity } from '../hv-core/lab/lava.js';
 import type { LabDevice, LabJob } from '../hv-core/lab/lava.js';
@@ -171,7 +172,7 @@ async function runOnLab(ctx: Ctx, view: LabView): Promise<void> {
   const scenario = doc && doc.fileName.endsWith('.xml') ? path.basename(doc.fileName, '.xml') : 'scenario';
   const sha256 = createHash('sha256').update(readFileSync(image)).digest('hex');
   const jobs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: submitting to ${c.host}` }, () =>
-    labRun(c, { deviceType, count: Number(count), imageUrl: `file://${image}`, imageSha256: sha256, scenario, template: workspaceTemplate(deviceType), log: (l) => ctx.log.info(l) }),
+    labRun(c, { deviceType, count: Number(count), imageUrl: pathToFileURL(image).href, imageSha256: sha256, scenario, template: workspaceTemplate(deviceType), log: (l) => ctx.log.info(l) }),
   );
   ctx.log.info(`submitted ${jobs.map((j) => `job ${j.id}`).join(', ')} to ${c.host}`);
   view.refresh();

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
@@ -206,7 +207,7 @@ async function runCmd(
     deviceType,
     count,
     ...(values.device?.length ? { devices: values.device } : {}),
-    imageUrl: values['image-url'] ?? `file://${image}`,
+    imageUrl: values['image-url'] ?? pathToFileURL(image).href,
     imageSha256: sha256,
     scenario: values.scenario,
     template,

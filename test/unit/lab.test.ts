@@ -11,6 +11,7 @@ import { LabError, LabErrorCodes, LavaClient, labIdentity, normalizeLabUrl, pars
 import { ACRN_BOARD_TEMPLATE, builtinTemplate, findKeyPath, locateLavaError, renderTemplate } from '../../hv-core/lab/template';
 import type { TemplateValues } from '../../hv-core/lab/template';
 import { summarize } from '../../hv-core/lab/run';
+import { runCli } from '../../hv-core/cli/main';
 
 const values: TemplateValues = {
   job_name: 'acrn-nest: shared on acrn-board (1/2)',
@@ -141,7 +142,6 @@ test('an unreachable lab is named by its host', async () => {
 });
 
 test('acrn-nest lab: usage errors exit 2 before any request; template prints the built-in job', async () => {
-  const { runCli } = await import('../../hv-core/cli/main');
   const run = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> => {
     const out: string[] = [];
     const err: string[] = [];
