@@ -31,8 +31,9 @@ else
     mmdebstrap qemu-utils ovmf grub-efi-amd64-bin grub-common e2fsprogs dosfstools mtools fdisk xen-hypervisor-4.17-amd64
     # building real ACRN (the virtual board's failed-boot test)
     acpica-tools xsltproc libxml2-utils
-    # the LAVA lab's database (lava-server, below, needs it running while it installs)
-    postgresql)
+    # the LAVA lab's database (lava-server, below, needs it running while it installs); the lab
+    # test's qemu boards boot Debian's kernel with a busybox initramfs
+    postgresql busybox-static cpio)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -18,7 +18,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,19 @@ const skipLava = missingLava.length ? `a local LAVA lab needs: ${missingLava.joi
 const missingVm = missingHostTools('xen-standin');
 const skipVm = skipLava || (missingVm.length ? `the virtual board needs: ${missingVm.join(', ')} (bash scripts/install-deps.sh installs them)` : false);
 const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS ?? 2);
+const QEMU_BOARDS = 2;
+const KERNEL = (() => {
+  const dir = path.join(REPO, '.e2e', 'kernel', 'root', 'boot');
+  try {
+    const f = readdirSync(dir).find((n) => n.startsWith('vmlinuz-'));
+    return f ? path.join(dir, f) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const skipQemu =
+  skipLava ||
+  (!KERNEL ? 'no test kernel in .e2e/kernel (bash scripts/fetch-test-kernel.sh)' : !existsSync('/bin/busybox') ? 'busybox-static (the qemu board\'s initramfs) is not installed (bash scripts/install-deps.sh installs it)' : !existsSync('/usr/bin/cpio') ? 'cpio is not installed' : false);
 
 interface CliRun {
   code: number;
@@ -186,6 +199,96 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
     const res = await cli(['lab', 'results', '--lab', lab.url, String(jid)]);
     assert.equal(res.code, 1, 'a cancelled job is no pass');
     assert.match(res.out, new RegExp(`job ${jid}: Finished / Canceled`));
+  });
+
+  describe(`LAVA's qemu device type: lab run --count ${QEMU_BOARDS} (the client's side for several boards at once, in CI's budget)`, { skip: skipQemu }, () => {
+    let ws: string;
+    before(() => {
+      // A busybox initramfs for Debian's kernel (.e2e/kernel, scripts/fetch-test-kernel.sh).
+      const root = mkdtempSync(path.join(work, 'initramfs-'));
+      mkdirSync(path.join(root, 'bin'));
+      copyFileSync('/bin/busybox', path.join(root, 'bin', 'busybox'));
+      writeFileSync(path.join(root, 'init'), '#!/bin/busybox sh\n/bin/busybox --install -s /bin\nmkdir -p /proc /sys\nmount -t proc proc /proc\nmount -t sysfs sys /sys\necho "acrn-nest qemu board up"\nexec setsid cttyhack sh\n', { mode: 0o755 });
+      const initrd = path.join(work, 'initrd.cpio.gz');
+      const r = spawnSync('sh', ['-c', `cd ${root} && find . | cpio -o -H newc 2>/dev/null | gzip -1 > ${initrd}`]);
+      assert.equal(r.status, 0, String(r.stderr));
+      ws = mkdtempSync(path.join(work, 'qemu-ws-'));
+      mkdirSync(path.join(ws, '.acrn-nest'));
+      writeFileSync(
+        path.join(ws, '.acrn-nest', 'lava-job.yaml'),
+        [
+          'job_name: {{ job_name }}',
+          'device_type: {{ device_type }}',
+          'visibility: public',
+          'priority: medium',
+          'tags: {{ tags }}',
+          'context:',
+          '  arch: amd64',
+          'timeouts:',
+          '  job:',
+          '    minutes: 20',
+          '  action:',
+          '    minutes: 8',
+          'actions:',
+          '- deploy:',
+          '    to: tmpfs',
+          '    images:',
+          '      kernel:',
+          '        image_arg: -kernel {kernel} -append "console=ttyS0,115200 rdinit=/init"',
+          '        url: {{ image_url }}',
+          '        sha256sum: {{ image_sha256 }}',
+          '      initrd:',
+          '        image_arg: -initrd {initrd}',
+          `        url: ${JSON.stringify(`file://${initrd}`)}`,
+          '- boot:',
+          '    method: qemu',
+          '    media: tmpfs',
+          '    prompts:',
+          "    - '/ # '",
+          '- test:',
+          '    interactive:',
+          '    - name: qemu-smoke',
+          '      echo: discard',
+          '      prompts:',
+          "      - '/ # '",
+          '      script:',
+          '      - command: "echo kernel-$(uname -s)-runs"',
+          '        name: kernel-runs',
+          '        successes:',
+          '        - message: "kernel-Linux-runs"',
+          '',
+        ].join('\n'),
+      );
+      for (let i = 0; i < QEMU_BOARDS; i++) lab.addDevice(`acrn-nest-t${id}-qemu${i}`, 'qemu', "{% extends 'qemu.jinja2' %}\n{% set no_kvm = True %}\n");
+    });
+
+    test(`lab run --device-type qemu --count ${QEMU_BOARDS} --wait: both jobs pass, their logs stream into the CLI, results per job`, async () => {
+      let firstLogAt = 0;
+      let resultsAt = 0;
+      const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'qemu', '--count', String(QEMU_BOARDS), '--image', KERNEL!, '--scenario', 'qemu-smoke', '--wait'], {
+        env: { ACRN_NEST_LAB_POLL_MS: '1000' },
+        cwd: ws,
+        onOut: (c) => {
+          if (!firstLogAt && /\[job \d+\] /.test(c)) firstLogAt = Date.now();
+          if (!resultsAt && c.includes('results:')) resultsAt = Date.now();
+        },
+      });
+      assert.equal(r.code, 0, `${r.out.slice(-5000)}\n${r.err}`);
+      assert.ok(firstLogAt && resultsAt && firstLogAt < resultsAt, 'log lines came while the jobs ran');
+      const ids = [...r.out.matchAll(/^submitted job (\d+)/gm)].map((m) => Number(m[1]));
+      assert.equal(ids.length, QEMU_BOARDS);
+      const devices = new Set<string>();
+      for (const jid of ids) {
+        const job = await client.job(jid);
+        devices.add(job.device!);
+        const tests = await client.tests(jid);
+        assert.ok(tests.some((t) => /_qemu-smoke$/.test(t.suite) && t.name === 'kernel-runs' && t.result === 'pass'), JSON.stringify(tests));
+        assert.ok(!tests.some((t) => t.result === 'fail'), JSON.stringify(tests));
+        assert.match(r.out, new RegExp(`^job ${jid} on ${job.device}: Complete; \\d+ passed, 0 failed`, 'm'));
+        assert.match(r.out, new RegExp(`\\[job ${jid}\\] acrn-nest qemu board up`), 'the board\'s console output streamed into the CLI');
+      }
+      assert.equal(devices.size, QEMU_BOARDS, 'one job per board');
+    });
   });
 
   describe(`${BOARDS} virtual boards as ${BOARDS} LAVA devices`, { skip: skipVm }, () => {
