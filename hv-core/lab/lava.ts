@@ -219,6 +219,12 @@ export class LavaClient {
     if (o.deviceType) q.set('device_type', o.deviceType);
     const raw = await this.all<Record<string, unknown>>(`devices/?${q}`, o.signal);
     const running = await this.jobs({ state: 'Running', limit: 100, ...(o.signal ? { signal: o.signal } : {}) });
+    // LAVA lists a device's tags by id: their names come from /tags/.
+    const tagIds = raw.flatMap((d) => (Array.isArray(d.tags) ? (d.tags as unknown[]) : []));
+    const tagNames = new Map<string, string>();
+    if (tagIds.some((t) => typeof t === 'number')) {
+      for (const t of await this.all<{ id: number; name: string }>('tags/?limit=100', o.signal)) tagNames.set(String(t.id), t.name);
+    }
     return raw.map((d) => {
       const hostname = String(d.hostname);
       const job = running.find((j) => j.device === hostname);
@@ -228,7 +234,7 @@ export class LavaClient {
         state: String(d.state),
         health: String(d.health),
         worker: (d.worker_host as string | null) ?? null,
-        tags: Array.isArray(d.tags) ? (d.tags as unknown[]).map(String) : [],
+        tags: Array.isArray(d.tags) ? (d.tags as unknown[]).map((t) => tagNames.get(String(t)) ?? String(t)) : [],
         ...(job ? { currentJob: job.id, holder: job.submitter } : {}),
       };
     });
