@@ -223,7 +223,12 @@ export class LavaClient {
     const tagIds = raw.flatMap((d) => (Array.isArray(d.tags) ? (d.tags as unknown[]) : []));
     const tagNames = new Map<string, string>();
     if (tagIds.some((t) => typeof t === 'number')) {
-      for (const t of await this.all<{ id: number; name: string }>('tags/?limit=100', o.signal)) tagNames.set(String(t.id), t.name);
+      try {
+        for (const t of await this.all<{ id: number; name: string }>('tags/?limit=100', o.signal)) tagNames.set(String(t.id), t.name);
+      } catch (e) {
+        // /tags/ wants a token where devices do not: without one, tags stay ids.
+        if (!(e instanceof LabError && e.code === LabErrorCodes.unauthorized && !this.token)) throw e;
+      }
     }
     return raw.map((d) => {
       const hostname = String(d.hostname);

@@ -180,7 +180,10 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
 
   test('lab devices, --device NAME, cancel: a job for a board in maintenance waits, is cancelled, and its results exit 1', async () => {
     const idle = `acrn-nest-t${id}-idle`;
-    const ds = await cli(['lab', 'devices', '--lab', lab.url, '--device-type', 'acrn-board', '--json']);
+    const anon = await cli(['lab', 'devices', '--lab', lab.url, '--device-type', 'acrn-board']);
+    assert.equal(anon.code, 0, `devices are public: ${anon.err}`);
+    assert.match(anon.out, new RegExp(`^${idle}\\s+acrn-board\\s+Idle\\s+Maintenance\\s`, 'm'));
+    const ds = await cli(['lab', 'devices', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--json']);
     assert.equal(ds.code, 0, ds.err);
     const d = (JSON.parse(ds.out) as { hostname: string; health: string; state: string; tags: string[] }[]).find((x) => x.hostname === idle);
     assert.deepEqual(d && { health: d.health, state: d.state, tags: d.tags }, { health: 'Maintenance', state: 'Idle', tags: [idle] });
