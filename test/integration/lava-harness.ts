@@ -103,6 +103,7 @@ export async function startLab(o: { id: string; log?: (l: string) => void }): Pr
   }
   const daemons: Daemon[] = [];
   const devices: string[] = [];
+  const workerDir = `/var/lib/lava/dispatcher/acrn-nest-${o.id}`;
   const startDaemon = (name: string, cmd: string, args: string[]): Daemon => {
     const child = spawn(cmd, args, { env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const d: Daemon = { name, child, out: [] };
@@ -146,6 +147,7 @@ export async function startLab(o: { id: string; log?: (l: string) => void }): Pr
           }),
       ),
     );
+    rmSync(workerDir, { recursive: true, force: true });
   };
   try {
     const port = await freePort();
@@ -160,8 +162,6 @@ export async function startLab(o: { id: string; log?: (l: string) => void }): Pr
     const wt = manage('workers', 'add', worker).trim().split(/\s+/).pop()!;
     startDaemon('scheduler', 'lava-server', ['manage', 'lava-scheduler']);
     await ready;
-    // The API answers once a gunicorn worker has booted; poll it as the client would.
-    const workerDir = `/var/lib/lava/dispatcher/acrn-nest-${o.id}`;
     mkdirSync(workerDir, { recursive: true });
     const w = startDaemon('worker', 'lava-worker', ['--url', url, '--token', wt, '--name', worker, '--ping-interval', '2', '--job-log-interval', '1', '--worker-dir', workerDir, '--log-file', path.join(workerDir, 'worker.log'), '--level', 'DEBUG']);
     void w;
