@@ -35,12 +35,20 @@ export const Commands = {
   chooseAcrnTree: 'acrnNest.chooseAcrnTree',
   chooseBoardFile: 'acrnNest.chooseBoardFile',
   addTarget: 'acrnNest.addTarget',
+  // the LAVA lab (extension/lab.ts, issue 15)
+  runOnLab: 'acrnNest.runOnLab',
+  setLabToken: 'acrnNest.setLabToken',
+  refreshLab: 'acrnNest.refreshLab',
+  openLabJobLog: 'acrnNest.openLabJobLog',
+  openLabJobInBrowser: 'acrnNest.openLabJobInBrowser',
+  cancelLabJob: 'acrnNest.cancelLabJob',
 } as const;
 
 /** Views and terminal profiles (package.json contributes.views / contributes.terminal.profiles). */
 export const Views = {
   nested: 'acrnNest.nested',
   project: 'acrnNest.project',
+  lab: 'acrnNest.lab',
 } as const;
 
 export const TerminalProfiles = {
@@ -60,6 +68,9 @@ export const Settings = {
   buildPython: 'acrnNest.build.python',
   buildJobs: 'acrnNest.build.jobs',
   buildMakeVariables: 'acrnNest.build.makeVariables',
+  labUrl: 'acrnNest.lab.url',
+  labDeviceType: 'acrnNest.lab.deviceType',
+  labJobTemplate: 'acrnNest.lab.jobTemplate',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from './commands.js';
 import { registerConsoles } from './console/commands.js';
 import { Ctx } from './context.js';
+import { registerLab } from './lab.js';
 import { registerProjectView } from './projectView.js';
 
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
     registerCommands(ctx, COMMANDS);
     registerConsoles(ctx);
     registerProjectView(ctx);
+    registerCommands(ctx, registerLab(ctx));
     ctx.startServerLazily();
     // Read by `npm run bench` (scripts/bench/extension.ts): keep the wording.
     ctx.log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);

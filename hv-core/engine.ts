@@ -117,3 +117,10 @@ export { InspectCodes, InspectError, checkBoardName, describeMissing, formatFind
 // The virtual board.
 export type { Layout, VmHypervisor } from './boardvm/vm.js';
 export { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS, targetSettingFor } from './boardvm/vm.js';
+
+// Labs (LAVA).
+export type { LabDevice, LabJob, LabTestCase } from './lab/lava.js';
+export { LabError, LabErrorCodes, LavaClient, formatLogLine, labIdentity } from './lab/lava.js';
+export { followJobs, labRun, summarize } from './lab/run.js';
+export type { Template } from './lab/template.js';
+export { builtinTemplate } from './lab/template.js';

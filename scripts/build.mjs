@@ -38,10 +38,16 @@ const serialportNative = (up = '') => ({
   },
 });
 
-/** Assets read at run time: the virtual board's image recipe (hv-core/boardvm/image.sh). */
+/**
+ * Assets read at run time: the virtual board's image recipe (hv-core/boardvm/image.sh), and the
+ * ACRN board's LAVA device type and device dictionary example (hv-core/lab/device/), which a lab
+ * admin copies to the LAVA server.
+ */
 function copyAssets() {
   mkdirSync(path.join(root, 'dist', 'boardvm'), { recursive: true });
   cpSync(path.join(root, 'hv-core', 'boardvm', 'image.sh'), path.join(root, 'dist', 'boardvm', 'image.sh'));
+  mkdirSync(path.join(root, 'dist', 'lab'), { recursive: true });
+  for (const f of ['acrn-board.jinja2', 'acrn-board-device.jinja2']) cpSync(path.join(root, 'hv-core', 'lab', 'device', f), path.join(root, 'dist', 'lab', f));
 }
 
 function copyNative() {
@@ -95,7 +101,7 @@ const nodeWithAnalyzer = { ...node, plugins: [...node.plugins, staticAnalyzer] }
 // serial port). The checkers and the XPath engine are a part of their own, dist/cli/analyze.js,
 // which lint loads only for a file it cannot answer from its cache. The requires between parts
 // are left to Node at run time.
-const CLI_PARTS = ['lint', 'nvmx', 'remote', 'upgrade', 'boardvm', 'board'];
+const CLI_PARTS = ['lint', 'nvmx', 'remote', 'upgrade', 'boardvm', 'board', 'lab'];
 const cliParts = {
   name: 'cli-parts',
   setup(build) {

@@ -60,6 +60,15 @@ export const COMMANDS: CliCommand[] = [
     load: async () => (await import('./board.js')).boardCommand,
   },
   {
+    name: 'lab',
+    summary: 'run an image on the boards of a LAVA lab (one job per board), follow the jobs, read their results',
+    usage: 'acrn-nest lab run --lab URL --device-type T [--count N | --device NAME...] --image FILE [--image-url URL] --scenario S [--job-template FILE] [--wait] [--token-file FILE]\n' +
+      '       acrn-nest lab devices|jobs --lab URL [--device-type T] [--state S] [--limit N] [--json]\n' +
+      '       acrn-nest lab logs|results|cancel --lab URL JOB... [--follow] [--json]\n' +
+      '       acrn-nest lab template [--device-type T]    (token: --token-file FILE or ACRN_NEST_LAB_TOKEN; URL: --lab or ACRN_NEST_LAB_URL)',
+    load: async () => (await import('./lab.js')).labCommand,
+  },
+  {
     name: 'nvmx',
     summary: 'nested virtualization: recipe status, enable or disable it in a scenario',
     usage: 'acrn-nest nvmx status|enable|disable FILE [--board FILE] [--acrn-tree DIR] [--dry-run] [--remove-sharing-vms | --repin-sharing-vms] [--format text|json]',

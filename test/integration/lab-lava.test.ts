@@ -1,0 +1,372 @@
+/**
+ * `acrn-nest lab` against A REAL LAVA: Debian's lava-server and lava-dispatcher 2023.01 started
+ * by the test (PostgreSQL, gunicorn on 127.0.0.1, the scheduler, a worker of its own; see
+ * lava-harness.ts), the ACRN board's device type from hv-core/lab/device/, and virtual boards
+ * (hv-core/boardvm, the Xen stand-in) as LAVA devices whose flasher is `acrn-nest deploy`, whose
+ * power is `acrn-nest board-vm power-cycle` and whose console is `acrn-nest console`.
+ *
+ * - bad input, cheap (no board boots): an unreachable lab, a bad token, an unknown device type,
+ *   a template LAVA refuses (shown at the template's line), no token: each a clear error and
+ *   nothing submitted (the lab's newest job id is unchanged);
+ * - `acrn-nest lab run --count N --wait` with the stand-in image on N virtual boards, N LAVA
+ *   devices: every job passes (deploy, power cycle, console login, smoke test), the log streams
+ *   into the CLI while the job runs, and each job's results name the board it ran on and the
+ *   image it booted. N is ACRN_NEST_LAB_BOARDS (unset: skipped, see below); each board is a TCG VM.
+ * - two jobs at once on LAVA's own qemu device type: the client's side of several boards.
+ * Skips, naming what is missing, without lava-server (scripts/install-deps.sh installs it) or
+ * without the virtual board's host tools.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BoardVm, missingHostTools } from '../../hv-core/boardvm/vm';
+import { LavaClient } from '../../hv-core/lab/lava';
+import { ACRN_BOARD_TEMPLATE } from '../../hv-core/lab/template';
+import { installAcrnBoardType, lavaMissing, manage, startLab, virtualBoardDictionary } from './lava-harness';
+import type { Lab } from './lava-harness';
+import { REPO } from '../acrn-data';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+const missingLava = lavaMissing();
+const skipLava = missingLava.length ? `a local LAVA lab needs: ${missingLava.join(', ')} (bash scripts/install-deps.sh installs them)` : false;
+// The ACRN-board job on virtual boards is opt-in: each job is two reboots of a TCG guest (minutes
+// each; on the loaded 2-core CI machine more than CI's 8-minute budget for this file, measured).
+const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS ?? 0);
+const missingVm = missingHostTools('xen-standin');
+const skipVm = skipLava || (missingVm.length ? `the virtual board needs: ${missingVm.join(', ')} (bash scripts/install-deps.sh installs them)` : !BOARDS ? 'the ACRN-board job on virtual boards runs with ACRN_NEST_LAB_BOARDS=N (N boards; minutes per job under TCG, over CI\'s budget here)' : false);
+const QEMU_BOARDS = 2;
+const KERNEL = (() => {
+  const dir = path.join(REPO, '.e2e', 'kernel', 'root', 'boot');
+  try {
+    const f = readdirSync(dir).find((n) => n.startsWith('vmlinuz-'));
+    return f ? path.join(dir, f) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const skipQemu =
+  skipLava ||
+  (!KERNEL ? 'no test kernel in .e2e/kernel (bash scripts/fetch-test-kernel.sh)' : !existsSync('/bin/busybox') ? 'busybox-static (the qemu board\'s initramfs) is not installed (bash scripts/install-deps.sh installs it)' : !existsSync('/usr/bin/cpio') ? 'cpio is not installed' : false);
+
+interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI; `onOut` sees stdout as it comes (to check the log streams while the job runs). */
+function cli(args: string[], o: { env?: NodeJS.ProcessEnv; onOut?: (chunk: string) => void; cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ACRN_NEST_LAB_TOKEN: '', ...o.env };
+    const c = spawn(process.execPath, [CLI, ...args], { env, cwd: o.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      o.onOut?.(d.toString());
+    });
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)', { skip: skipLava }, () => {
+  let lab: Lab;
+  let work: string;
+  let tokenFile: string;
+  let client: LavaClient;
+  const id = `${process.pid}`;
+  const newestJob = async (): Promise<number> => (await client.jobs({ limit: 1 }))[0]?.id ?? 0;
+
+  before(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-lab-'));
+    lab = await startLab({ id });
+    tokenFile = path.join(work, 'token');
+    writeFileSync(tokenFile, `${lab.token}\n`, { mode: 0o600 });
+    client = new LavaClient({ url: lab.url, token: lab.token });
+    installAcrnBoardType(REPO);
+    // A board for the bad-input cases that is never booted: its commands would fail if run.
+    lab.addDevice(`acrn-nest-t${id}-idle`, 'acrn-board', "{% extends 'acrn-board.jinja2' %}\n{% set acrn_nest = '/bin/false' %}\n", [`acrn-nest-t${id}-idle`]);
+    // Offline from the start so no job of these cases can run on it.
+    manage('devices', 'update', '--health', 'MAINTENANCE', `acrn-nest-t${id}-idle`);
+  });
+  after(async () => {
+    await lab?.stop();
+    if (work) spawnSync('rm', ['-rf', work]);
+  });
+
+  const image = (): string => {
+    const f = path.join(work, 'acrn.bin');
+    writeFileSync(f, 'not booted by these cases\n');
+    return f;
+  };
+
+  test('an unreachable lab: named by host and port, exit 1', async () => {
+    const port = await closedPort();
+    const r = await cli(['lab', 'run', '--lab', `http://127.0.0.1:${port}/`, '--token-file', tokenFile, '--device-type', 'acrn-board', '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, new RegExp(`cannot reach the lab at 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+
+  test('a bad token: refused by the lab, the token never printed, nothing submitted', async () => {
+    const before = await newestJob();
+    const bad = path.join(work, 'bad-token');
+    writeFileSync(bad, 'not-a-token-s3cr3t\n');
+    const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', bad, '--device-type', 'acrn-board', '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /refused GET \/api\/v0\.2\/devicetypes\/: the token was refused \(HTTP 40[13]: Invalid token\.\)/);
+    assert.ok(!(r.out + r.err).includes('s3cr3t'), 'the token is not printed');
+    const env = await cli(['lab', 'jobs', '--lab', lab.url], { env: { ACRN_NEST_LAB_TOKEN: 'not-a-token-s3cr3t' } });
+    assert.equal(env.code, 1, 'the environment variable is used too');
+    assert.equal(await newestJob(), before);
+  });
+
+  test('no token: submitting says how to give one, nothing submitted', async () => {
+    const before = await newestJob();
+    const r = await cli(['lab', 'run', '--lab', lab.url, '--device-type', 'acrn-board', '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /needs its API token: --token-file FILE or ACRN_NEST_LAB_TOKEN/);
+    assert.equal(await newestJob(), before);
+  });
+
+  test('an unknown device type: the lab\'s types are listed, nothing submitted', async () => {
+    const before = await newestJob();
+    const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-nuc-nosuch', '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /has no device type 'acrn-nuc-nosuch' \(it has: [^)]*acrn-board/);
+    assert.equal(await newestJob(), before);
+  });
+
+  test('a template LAVA refuses: its error at the template file\'s line (schema key and YAML syntax), nothing submitted', async () => {
+    const before = await newestJob();
+    const lines = ACRN_BOARD_TEMPLATE.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('priority:'));
+    lines[at] = 'priority: urgent';
+    const bad = path.join(work, 'bad-priority.yaml');
+    writeFileSync(bad, lines.join('\n'));
+    // The board is in maintenance: the checks before the submit pass only with --device-type's
+    // board usable, so give the idle board back for this one submit attempt.
+    manage('devices', 'update', '--health', 'UNKNOWN', `acrn-nest-t${id}-idle`);
+    try {
+      const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--image', image(), '--scenario', 's', '--job-template', bad]);
+      assert.equal(r.code, 1, r.err);
+      assert.ok(r.err.includes(`${bad}:${at + 1}: LAVA refused the job at priority: Problem with submitted job data: not a valid value for dictionary value @ data['priority'] (nothing was submitted)`), r.err);
+      const syntax = path.join(work, 'bad-yaml.yaml');
+      const l2 = ACRN_BOARD_TEMPLATE.split('\n');
+      const j = l2.findIndex((l) => l === '  job:');
+      l2[j] = '  job: [';
+      writeFileSync(syntax, l2.join('\n'));
+      const s = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--image', image(), '--scenario', 's', '--job-template', syntax]);
+      assert.equal(s.code, 1, s.err);
+      assert.ok(s.err.includes(`${syntax}:${j + 1}: LAVA refused the job at line ${j + 1}, column`), s.err);
+    } finally {
+      manage('devices', 'update', '--health', 'MAINTENANCE', `acrn-nest-t${id}-idle`);
+    }
+    assert.equal(await newestJob(), before);
+  });
+
+  test('lab devices, --device NAME, cancel: a job for a board in maintenance waits, is cancelled, and its results exit 1', async () => {
+    const idle = `acrn-nest-t${id}-idle`;
+    const anon = await cli(['lab', 'devices', '--lab', lab.url, '--device-type', 'acrn-board']);
+    assert.equal(anon.code, 0, `devices are public: ${anon.err}`);
+    assert.match(anon.out, new RegExp(`^${idle}\\s+acrn-board\\s+Idle\\s+Maintenance\\s`, 'm'));
+    const ds = await cli(['lab', 'devices', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--json']);
+    assert.equal(ds.code, 0, ds.err);
+    const d = (JSON.parse(ds.out) as { hostname: string; health: string; state: string; tags: string[] }[]).find((x) => x.hostname === idle);
+    assert.deepEqual(d && { health: d.health, state: d.state, tags: d.tags }, { health: 'Maintenance', state: 'Idle', tags: [idle] });
+    const none = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--device', 'no-such-board', '--image', image(), '--scenario', 's']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /has no device 'no-such-board' of type acrn-board \(it has: [^)]*acrn-nest-t/);
+    const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--device', idle, '--image', image(), '--scenario', 's']);
+    assert.equal(r.code, 0, r.err);
+    const jid = Number(/^submitted job (\d+) for (\S+): /m.exec(r.out)?.[1]);
+    assert.ok(jid > 0, r.out);
+    const job = await client.job(jid);
+    assert.equal(job.state, 'Submitted', 'it waits: its board is in maintenance');
+    const c = await cli(['lab', 'cancel', '--lab', lab.url, '--token-file', tokenFile, String(jid)]);
+    assert.equal(c.code, 0, c.err);
+    assert.match(c.out, new RegExp(`job ${jid}: Job cancel signal sent`));
+    // Cancelling a job that never started ends it at once (the scheduler is not involved).
+    const after = await client.job(jid);
+    assert.deepEqual([after.state, after.health], ['Finished', 'Canceled']);
+    const res = await cli(['lab', 'results', '--lab', lab.url, String(jid)]);
+    assert.equal(res.code, 1, 'a cancelled job is no pass');
+    assert.match(res.out, new RegExp(`job ${jid}: Finished / Canceled`));
+  });
+
+  describe(`LAVA's qemu device type: lab run --count ${QEMU_BOARDS} (the client's side for several boards at once, in CI's budget)`, { skip: skipQemu }, () => {
+    let ws: string;
+    before(() => {
+      // A busybox initramfs for Debian's kernel (.e2e/kernel, scripts/fetch-test-kernel.sh).
+      const root = mkdtempSync(path.join(work, 'initramfs-'));
+      mkdirSync(path.join(root, 'bin'));
+      copyFileSync('/bin/busybox', path.join(root, 'bin', 'busybox'));
+      writeFileSync(path.join(root, 'init'), '#!/bin/busybox sh\n/bin/busybox --install -s /bin\nmkdir -p /proc /sys\nmount -t proc proc /proc\nmount -t sysfs sys /sys\necho "acrn-nest qemu board up"\nexec setsid cttyhack sh\n', { mode: 0o755 });
+      const initrd = path.join(work, 'initrd.cpio.gz');
+      const r = spawnSync('sh', ['-c', `cd ${root} && find . | cpio -o -H newc 2>/dev/null | gzip -1 > ${initrd}`]);
+      assert.equal(r.status, 0, String(r.stderr));
+      ws = mkdtempSync(path.join(work, 'qemu-ws-'));
+      mkdirSync(path.join(ws, '.acrn-nest'));
+      writeFileSync(
+        path.join(ws, '.acrn-nest', 'lava-job.yaml'),
+        [
+          'job_name: {{ job_name }}',
+          'device_type: {{ device_type }}',
+          'visibility: public',
+          'priority: medium',
+          'tags: {{ tags }}',
+          'context:',
+          '  arch: amd64',
+          'timeouts:',
+          '  job:',
+          '    minutes: 20',
+          '  action:',
+          '    minutes: 8',
+          'actions:',
+          '- deploy:',
+          '    to: tmpfs',
+          '    images:',
+          '      kernel:',
+          '        image_arg: -kernel {kernel} -append "console=ttyS0,115200 rdinit=/init"',
+          '        url: {{ image_url }}',
+          '        sha256sum: {{ image_sha256 }}',
+          '      initrd:',
+          '        image_arg: -initrd {initrd}',
+          `        url: ${JSON.stringify(`file://${initrd}`)}`,
+          '- boot:',
+          '    method: qemu',
+          '    media: tmpfs',
+          '    prompts:',
+          "    - '/ # '",
+          '- test:',
+          '    interactive:',
+          '    - name: qemu-smoke',
+          '      echo: discard',
+          '      prompts:',
+          "      - '/ # '",
+          '      script:',
+          '      - command: "echo kernel-$(uname -s)-runs"',
+          '        name: kernel-runs',
+          '        successes:',
+          '        - message: "kernel-Linux-runs"',
+          '',
+        ].join('\n'),
+      );
+      for (let i = 0; i < QEMU_BOARDS; i++) lab.addDevice(`acrn-nest-t${id}-qemu${i}`, 'qemu', "{% extends 'qemu.jinja2' %}\n{% set no_kvm = True %}\n");
+    });
+
+    test(`lab run --device-type qemu --count ${QEMU_BOARDS} --wait: both jobs pass, their logs stream into the CLI, results per job`, async () => {
+      let firstLogAt = 0;
+      let resultsAt = 0;
+      const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'qemu', '--count', String(QEMU_BOARDS), '--image', KERNEL!, '--scenario', 'qemu-smoke', '--wait'], {
+        env: { ACRN_NEST_LAB_POLL_MS: '1000' },
+        cwd: ws,
+        onOut: (c) => {
+          if (!firstLogAt && /\[job \d+\] /.test(c)) firstLogAt = Date.now();
+          if (!resultsAt && c.includes('results:')) resultsAt = Date.now();
+        },
+      });
+      assert.equal(r.code, 0, `${r.out.slice(-5000)}\n${r.err}`);
+      assert.ok(firstLogAt && resultsAt && firstLogAt < resultsAt, 'log lines came while the jobs ran');
+      const ids = [...r.out.matchAll(/^submitted job (\d+)/gm)].map((m) => Number(m[1]));
+      assert.equal(ids.length, QEMU_BOARDS);
+      const devices = new Set<string>();
+      for (const jid of ids) {
+        const job = await client.job(jid);
+        devices.add(job.device!);
+        const tests = await client.tests(jid);
+        assert.ok(tests.some((t) => /_qemu-smoke$/.test(t.suite) && t.name === 'kernel-runs' && t.result === 'pass'), JSON.stringify(tests));
+        assert.ok(!tests.some((t) => t.result === 'fail'), JSON.stringify(tests));
+        assert.match(r.out, new RegExp(`^job ${jid} on ${job.device}: Complete; \\d+ passed, 0 failed`, 'm'));
+        assert.match(r.out, new RegExp(`\\[job ${jid}\\] acrn-nest qemu board up`), 'the board\'s console output streamed into the CLI');
+      }
+      assert.equal(devices.size, QEMU_BOARDS, 'one job per board');
+    });
+  });
+
+  describe(`${BOARDS} virtual boards as ${BOARDS} LAVA devices`, { skip: skipVm }, () => {
+    const vms: BoardVm[] = [];
+    const names: string[] = [];
+
+    before(async () => {
+      // The boards start side by side (each TCG guest keeps one core busy).
+      await Promise.all(
+        Array.from({ length: BOARDS }, async (_, i) => {
+          const vm = new BoardVm(mkdtempSync(path.join(work, `board${i}-`)));
+          vms.push(vm);
+          await vm.start({ hypervisor: 'xen-standin', timeoutMs: 600_000 });
+        }),
+      );
+      for (const [i, vm] of vms.entries()) {
+        const name = `acrn-nest-t${id}-vb${i}`;
+        names.push(name);
+        lab.addDevice(name, 'acrn-board', virtualBoardDictionary({ acrnNest: `${process.execPath} ${CLI}`, targetFile: vm.file.target, dir: vm.dir, sshPort: vm.state()!.sshPort }));
+      }
+    });
+    after(async () => {
+      await Promise.all(vms.map((vm) => vm.stop()));
+    });
+
+    test(`lab run --count ${BOARDS} --wait: every job passes, its log streams into the CLI, its results name its board and the image it booted`, async () => {
+      const image = vms[0]!.file.standin;
+      // The workspace's own template (.acrn-nest/lava-job.yaml, found by lab run in its working
+      // folder): the built-in one without the power cycle after the flasher, whose deploy has
+      // rebooted and verified the board already. Under TCG on this loaded 2-core machine every
+      // boot takes minutes (measured: 5 to 8), and the CI budget has room for one per job.
+      const ws = mkdtempSync(path.join(work, 'workspace-'));
+      mkdirSync(path.join(ws, '.acrn-nest'));
+      const tpl = ACRN_BOARD_TEMPLATE.replace('    method: minimal\n', '    method: minimal\n    reset: false\n    pre_os_command: true\n');
+      assert.notEqual(tpl, ACRN_BOARD_TEMPLATE);
+      writeFileSync(path.join(ws, '.acrn-nest', 'lava-job.yaml'), tpl);
+      let firstLogAt = 0;
+      let jobsDoneAt = 0;
+      const r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--count', String(BOARDS), '--image', image, '--scenario', 'standin', '--wait'], {
+        env: { ACRN_NEST_LAB_POLL_MS: '1000' },
+        cwd: ws,
+        onOut: (c) => {
+          if (!firstLogAt && />> \[1\/5\] check/.test(c)) firstLogAt = Date.now();
+          if (!jobsDoneAt && c.includes('results:')) jobsDoneAt = Date.now();
+        },
+      });
+      assert.equal(r.code, 0, `exit 0 when every case passed\n${r.out.slice(-6000)}\n${r.err}`);
+      const ids = [...r.out.matchAll(/^submitted job (\d+)/gm)].map((m) => Number(m[1]));
+      assert.equal(ids.length, BOARDS, r.out);
+      assert.ok(firstLogAt && jobsDoneAt && firstLogAt < jobsDoneAt, 'log lines came while the jobs ran, before the results');
+      const boards = new Set<string>();
+      for (const jid of ids) {
+        const job = await client.job(jid);
+        assert.equal(job.health, 'Complete');
+        boards.add(job.device!);
+        const tests = await client.tests(jid);
+        // LAVA names an interactive test's suite <stage>_<name>.
+        const byName = new Map(tests.map((t) => [`${t.suite.replace(/^\d+_acrn-smoke$/, 'acrn-smoke')}/${t.name}`, t.result]));
+        // As LAVA 2023.01 records them (measured): a deploy and a user command that succeed leave no
+        // case of their own (a failure fails lava/job with its error); their log lines are checked below.
+        for (const c of ['lava/file-download', 'lava/pre-os-command', 'lava/login-action', 'acrn-smoke/hypervisor-running', 'acrn-smoke/booted-new-image', 'lava/job']) {
+          assert.equal(byName.get(c), 'pass', `job ${jid}: ${c}: ${JSON.stringify(tests.map((t) => `${t.suite}/${t.name}=${t.result}`))}`);
+        }
+        // The CLI's summary says the same as LAVA.
+        assert.match(r.out, new RegExp(`^job ${jid} on ${job.device}: Complete; \\d+ passed, 0 failed`, 'm'));
+        // The log streamed into the CLI holds this job's verified deploy and its doctor stand-in.
+        const prefix = BOARDS > 1 ? `\\[job ${jid}\\] ` : '';
+        assert.match(r.out, new RegExp(`^${prefix}.*>> \\[5/5\\] verify done: the new image runs`, 'm'));
+        assert.match(r.out, new RegExp(`^${prefix}.*Running user command 'acrn_doctor'`, 'm'));
+        assert.match(r.out, new RegExp(`^${prefix}.*login:`, 'm'), 'the console\'s login prompt streamed too');
+      }
+      assert.deepEqual([...boards].sort(), [...names].sort(), 'one job on each board');
+    });
+  });
+});
