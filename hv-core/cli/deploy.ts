@@ -55,7 +55,9 @@ export const deployCommand: CliRun = {
         ...(values.scenario ? { scenario: abs(values.scenario) } : {}),
         ...(values['acpi-dir'] ? { acpiDir: abs(values['acpi-dir']) } : {}),
         noReboot: values['no-reboot'],
-        ...(timeoutMs ? { rebootTimeoutMs: timeoutMs } : {}),
+        // --timeout bounds the reboot wait, and each remote command too when it is longer than
+        // their default 120 s (update-grub on a slow or loaded board).
+        ...(timeoutMs ? { rebootTimeoutMs: timeoutMs, commandTimeoutMs: Math.max(120_000, timeoutMs) } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
         connect: connectFlags(io, accept, sudoPassword),
         onEvent,
