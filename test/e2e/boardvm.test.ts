@@ -27,7 +27,7 @@ function pidAlive(pid: number): boolean {
 }
 
 test('Start Virtual Board: the VM starts, becomes the default target "board-vm"; Stop Virtual Board stops it', { timeout: 1_200_000, skip: missing.length ? `the virtual board needs ${missing.join(', ')}` : false }, async (t) => {
-  const workspace = writeWorkspace('boardvm', { 'README.md': '# a project\n' });
+  const workspace = writeWorkspace('boardvm', { 'scenario.xml': '<?xml version="1.0" encoding="utf-8"?>\n<acrn-config board="nuc">\n</acrn-config>\n' });
   const cs = await startCodeServer({ workspace, name: 'boardvm', keepUserData: true });
   const vmDir = (): string => {
     const storage = path.join(cs.userDataDir, 'User', 'globalStorage');
@@ -47,6 +47,9 @@ test('Start Virtual Board: the VM starts, becomes the default target "board-vm";
     await cs.stop();
   });
   const page = cs.page;
+  // A user opens their scenario first; the extension is loaded then.
+  await cs.openFile('scenario.xml');
+  await cs.waitForStatusBar(/ACRN/);
   await cs.runCommand('acrn-nest: Start Virtual Board');
   // The layout question, then the start (resume of the cached guest, the layout's update-grub).
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^ubuntu$/ }) }).first().click();
