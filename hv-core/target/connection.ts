@@ -158,6 +158,17 @@ export interface ExecOptions {
   what?: string;
 }
 
+/** Session channels at once on one connection (OpenSSH's MaxSessions is 10; see SshConnection.sessions). */
+export const MAX_SESSIONS = 8;
+/**
+ * OpenSSH frees a closed channel's session a turn of its main loop after our close, so a channel
+ * opened right then can still be refused ("open failed"): tried again a few times, shortly after.
+ */
+const SESSION_RETRIES = 10;
+function refusedForNow(err: Error): boolean {
+  return /Channel open failure: open failed/.test(err.message);
+}
+
 export interface ExecResult {
   code: number | null;
   signal: string | null;
@@ -398,6 +409,33 @@ export class SshConnection {
     });
   }
 
+  /**
+   * Session channels (exec, shell, SFTP) open now, and those waiting for one. OpenSSH allows
+   * MaxSessions (10 by default) per connection and counts a channel until both sides closed it, so
+   * a burst of short commands right after others finished could be refused ("Channel open
+   * failure: open failed", seen in a deploy's step 1 on the virtual board): at most MAX_SESSIONS
+   * here, the rest wait for a slot.
+   */
+  private sessions = 0;
+  private readonly sessionWaiters: (() => void)[] = [];
+
+  private acquireSession(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = (): void => {
+        this.sessions++;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.sessions--;
+          this.sessionWaiters.shift()?.();
+        });
+      };
+      if (this.sessions < MAX_SESSIONS) grant();
+      else this.sessionWaiters.push(grant);
+    });
+  }
+
   private track<T>(fn: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
     if (this.isClosed) return Promise.reject(new ConnectionLostError(this.label, 'a remote operation'));
     return new Promise<T>((resolve, reject) => {
@@ -444,34 +482,53 @@ export class SshConnection {
       };
       const off = abortable(o.signal, what, () => finish(new AbortedError(what)));
       if (o.timeoutMs) timer = setTimeout(() => finish(new TimeoutError(`${what} on ${this.label}`, o.timeoutMs!)), o.timeoutMs);
-      this.client.exec(line, (err, channel) => {
-        if (err) return finish(err.message.includes('No response') || this.isClosed ? new ConnectionLostError(this.label, what) : err);
-        ch = channel;
-        if (finished) return void channel.close();
-        const out: Buffer[] = [];
-        const errb: Buffer[] = [];
-        let code: number | null = null;
-        let sig: string | null = null;
-        channel.on('data', (d: Buffer) => {
-          out.push(d);
-          o.onStdout?.(d);
-        });
-        channel.stderr.on('data', (d: Buffer) => {
-          errb.push(d);
-          o.onStderr?.(d);
-        });
-        channel.on('exit', (c: number | null, s?: string) => {
-          code = c;
-          sig = s ?? null;
-        });
-        channel.on('close', () => {
-          if (code === null && sig === null && this.isClosed) return finish(new ConnectionLostError(this.label, what));
-          finish(undefined, { code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') });
-        });
-        if (password) channel.write(this.opts.sudoPassword + '\n');
-        if (o.stdin !== undefined) channel.write(o.stdin);
-        channel.end();
+      const attempt = (n: number): void => void this.acquireSession().then((release) => {
+        if (finished || this.isClosed) {
+          release();
+          if (!finished) finish(new ConnectionLostError(this.label, what));
+          return;
+        }
+        try {
+          this.client.exec(line, (err, channel) => {
+            if (err) {
+              release();
+              if (refusedForNow(err) && n < SESSION_RETRIES) return void setTimeout(() => attempt(n + 1), 20 * (n + 1));
+              return finish(err.message.includes('No response') || this.isClosed ? new ConnectionLostError(this.label, what) : err);
+            }
+            channel.once('close', release);
+            ch = channel;
+            if (finished) return void channel.close();
+            const out: Buffer[] = [];
+            const errb: Buffer[] = [];
+            let code: number | null = null;
+            let sig: string | null = null;
+            channel.on('data', (d: Buffer) => {
+              out.push(d);
+              o.onStdout?.(d);
+            });
+            channel.stderr.on('data', (d: Buffer) => {
+              errb.push(d);
+              o.onStderr?.(d);
+            });
+            channel.on('exit', (c: number | null, s?: string) => {
+              code = c;
+              sig = s ?? null;
+            });
+            channel.on('close', () => {
+              if (code === null && sig === null && this.isClosed) return finish(new ConnectionLostError(this.label, what));
+              finish(undefined, { code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') });
+            });
+            if (password) channel.write(this.opts.sudoPassword + '\n');
+            if (o.stdin !== undefined) channel.write(o.stdin);
+            channel.end();
+          });
+        } catch (e) {
+          // ssh2 throws at once when the connection has just gone ("Not connected").
+          release();
+          finish(this.isClosed ? new ConnectionLostError(this.label, what) : (e as Error));
+        }
       });
+      attempt(0);
     });
   }
 
@@ -495,8 +552,15 @@ export class SshConnection {
   channel(argv: readonly string[], pty?: PseudoTtyOptions | boolean, o: { sudo?: boolean } = {}): Promise<ClientChannel> {
     const { line, password } = this.commandLine(argv, o.sudo ?? false);
     return this.track<ClientChannel>((resolve, reject) => {
+      let release: () => void = () => undefined;
+      let n = 0;
       const cb = (err: Error | undefined, ch: ClientChannel): void => {
-        if (err) return reject(err);
+        if (err) {
+          release();
+          if (refusedForNow(err) && n++ < SESSION_RETRIES) return void setTimeout(open, 20 * n);
+          return reject(err);
+        }
+        ch.once('close', release);
         // Recorded from the start: a quick command's exit status can come before the caller
         // gets the channel (see channelExit).
         EXITS.set(
@@ -509,10 +573,23 @@ export class SshConnection {
         if (password) ch.write(this.opts.sudoPassword + '\n');
         resolve(ch);
       };
-      if (argv.length === 0) {
-        if (pty && typeof pty === 'object') this.client.shell(pty, cb);
-        else this.client.shell(cb);
-      } else this.client.exec(line, pty ? { pty } : {}, cb);
+      const open = (): void => void this.acquireSession().then((r) => {
+        release = r;
+        if (this.isClosed) {
+          release();
+          return reject(new ConnectionLostError(this.label, argv.join(' ') || 'a shell'));
+        }
+        try {
+          if (argv.length === 0) {
+            if (pty && typeof pty === 'object') this.client.shell(pty, cb);
+            else this.client.shell(cb);
+          } else this.client.exec(line, pty ? { pty } : {}, cb);
+        } catch (e) {
+          release();
+          reject(e as Error);
+        }
+      });
+      open();
     });
   }
 
@@ -535,7 +612,23 @@ export class SshConnection {
 
   sftp(): Promise<SFTPWrapper> {
     if (!this.sftpP) {
-      this.sftpP = this.track<SFTPWrapper>((resolve, reject) => this.client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+      this.sftpP = this.track<SFTPWrapper>((resolve, reject) => {
+        void this.acquireSession().then((release) => {
+          try {
+            this.client.sftp((err, s) => {
+              if (err) {
+                release();
+                return reject(err);
+              }
+              s.once('close', release);
+              resolve(s);
+            });
+          } catch (e) {
+            release();
+            reject(e as Error);
+          }
+        });
+      });
       this.sftpP.catch(() => (this.sftpP = undefined));
     }
     return this.sftpP;

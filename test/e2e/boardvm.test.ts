@@ -27,7 +27,7 @@ function pidAlive(pid: number): boolean {
 }
 
 test('Start Virtual Board: the VM starts, becomes the default target "board-vm"; Stop Virtual Board stops it', { timeout: 1_200_000, skip: missing.length ? `the virtual board needs ${missing.join(', ')}` : false }, async (t) => {
-  const workspace = writeWorkspace('boardvm', { 'scenario.xml': '<?xml version="1.0" encoding="utf-8"?>\n<acrn-config board="nuc">\n</acrn-config>\n' });
+  const workspace = writeWorkspace('boardvm', { 'scenario.xml': '<?xml version="1.0" encoding="utf-8"?>\n<acrn-config>\n  <hv>\n    <BUILD_TYPE>debug</BUILD_TYPE>\n  </hv>\n  <vm id="0">\n    <load_order>SERVICE_VM</load_order>\n    <name>ACRN_Service_VM</name>\n  </vm>\n</acrn-config>\n' });
   const cs = await startCodeServer({ workspace, name: 'boardvm', keepUserData: true });
   const vmDir = (): string => {
     const storage = path.join(cs.userDataDir, 'User', 'globalStorage');
@@ -49,7 +49,7 @@ test('Start Virtual Board: the VM starts, becomes the default target "board-vm";
   const page = cs.page;
   // A user opens their scenario first; the extension is loaded then.
   await cs.openFile('scenario.xml');
-  await cs.waitForStatusBar(/ACRN/);
+  await cs.waitForStatusBar(/Build[\s\S]*Deploy/);
   await cs.runCommand('acrn-nest: Start Virtual Board');
   // The layout question, then the start (resume of the cached guest, the layout's update-grub).
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^ubuntu$/ }) }).first().click();

@@ -306,6 +306,25 @@ describe('deploy to a real OpenSSH sshd', { skip }, () => {
     });
   });
 
+  test('thirty commands at once on one connection while a long channel is open: all answer (OpenSSH allows MaxSessions 10; the rest wait for a slot)', async () => {
+    const dir = mkdtempSync(path.join(work, 'sessions-'));
+    // OpenSSH's default limit (the shared test sshd allows 50).
+    const strict = await startSshd({ dir: mkdtempSync(path.join(work, 'sshd10-')), extraConfig: ['MaxSessions 10'] });
+    writeFileSync(path.join(dir, 'known_hosts'), strict.knownHostsLine + '\n');
+    const t = resolveTarget(parseTarget({ host: '127.0.0.1', port: strict.port, user: strict.user, identityFile: strict.clientKey, knownHostsFile: path.join(dir, 'known_hosts'), sudo: false }, path.join(dir, 'target.json')), { sshConfigText: '', homeDir: dir });
+    const c = await SshConnection.connect(t, { agent: false });
+    try {
+      const long = await c.channel(['cat']);
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => c.exec(['echo', String(i)])));
+      assert.deepEqual(results.map((r) => r.stdout.trim()), Array.from({ length: 30 }, (_, i) => String(i)));
+      assert.ok(results.every((r) => r.code === 0));
+      long.end();
+    } finally {
+      c.close();
+      await strict.stop();
+    }
+  });
+
   test('hostile names reach the target unchanged and never run as commands', async () => {
     const dir = mkdtempSync(path.join(work, 'hostile-'));
     const canary = path.join(dir, 'CANARY');

@@ -105,6 +105,8 @@ export async function startSshd(opts: { dir?: string; extraConfig?: string[] } =
   writeFileSync(
     cfg,
     [
+      // First: sshd takes the first value of a keyword, so these override the defaults below.
+      ...(opts.extraConfig ?? []),
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
@@ -124,7 +126,6 @@ export async function startSshd(opts: { dir?: string; extraConfig?: string[] } =
       // bash sources ~/.bashrc for commands run by sshd when SHLVL < 2; a heavy root .bashrc
       // (pyenv init: seconds per command) would time the shell, not acrn-nest.
       'SetEnv SHLVL=1',
-      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
