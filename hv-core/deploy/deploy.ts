@@ -248,6 +248,8 @@ async function lockAttempt(conn: SshConnection, timeoutMs: number, lo: LockOptio
     };
     const timer = setTimeout(() => finish({ unavailable: `flock gave no answer within ${Math.round(timeoutMs / 1000) + waitS} s` }), timeoutMs + waitS * 1000);
     let out = '';
+    let closed = false;
+    ch.once('close', () => (closed = true));
     ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ch.on('data', (d: Buffer) => {
       out += d.toString();
@@ -255,9 +257,15 @@ async function lockAttempt(conn: SshConnection, timeoutMs: number, lo: LockOptio
     });
     // flock's status: busy (LOCK_BUSY) must never read as "no flock". channelExit has it even
     // when it came before these listeners.
-    void channelExit(ch).then((code) => {
-      if (code === LOCK_BUSY) finish({ busy: true });
-      else finish({ unavailable: err.trim().split('\n').pop() || (code === null ? 'the lock channel closed' : `flock exited with ${code}`) });
+    void channelExit(ch).then(async (code) => {
+      if (code === LOCK_BUSY) return finish({ busy: true });
+      // The exit status can come before flock's stderr has been read (seen on the virtual board:
+      // "flock exited with 66" without its "Permission denied"): the reason once the channel closed.
+      if (!closed) await new Promise<void>((resolve) => {
+        ch.once('close', () => resolve());
+        setTimeout(resolve, 2000).unref();
+      });
+      finish({ unavailable: err.trim().split('\n').pop() || (code === null ? 'the lock channel closed' : `flock exited with ${code}`) });
     });
   });
 }
