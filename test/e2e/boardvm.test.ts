@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { missingHostTools } from '../../hv-core/boardvm/vm';
+import { pidAlive } from '../integration/console-helpers';
 import { packageVsix, startCodeServer, writeWorkspace } from './harness';
 
 const missing = missingHostTools('xen-standin');
@@ -16,15 +17,6 @@ const missing = missingHostTools('xen-standin');
 before(() => {
   packageVsix();
 });
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('Start Virtual Board: the VM starts, becomes the default target "board-vm"; Stop Virtual Board stops it', { timeout: 1_200_000, skip: missing.length ? `the virtual board needs ${missing.join(', ')}` : false }, async (t) => {
   const workspace = writeWorkspace('boardvm', { 'scenario.xml': '<?xml version="1.0" encoding="utf-8"?>\n<acrn-config>\n  <hv>\n    <BUILD_TYPE>debug</BUILD_TYPE>\n  </hv>\n  <vm id="0">\n    <load_order>SERVICE_VM</load_order>\n    <name>ACRN_Service_VM</name>\n  </vm>\n</acrn-config>\n' });

@@ -14,7 +14,7 @@ import { parseXml } from '../../xml/parser.js';
 import type { SchemaModel } from '../model.js';
 import { findBoardFile, uriToPath } from '../tree.js';
 import type { AssertCaches, BoardDom, DElement } from './caches.js';
-import { domChildren, safeCreate } from './dom.js';
+import { copyAttributes, domChildren, safeCreate } from './dom.js';
 
 /** Every name token the datachecks mention (tests, report-on, message placeholders). */
 function referencedNames(caches: AssertCaches, model: SchemaModel): { key: string; names: Set<string> } {
@@ -47,13 +47,7 @@ function pruneInto(doc: slimdom.Document, el: XmlElement, names: Set<string>): D
   if (!names.has(el.name) && kept.length === 0) return undefined;
   const d = safeCreate(doc, el.name);
   if (!d) return undefined;
-  for (const a of el.attributes) {
-    try {
-      d.setAttribute(a.name, a.value);
-    } catch {
-      /* skip invalid names */
-    }
-  }
+  copyAttributes(d, el);
   if (elementChildren(el).length === 0) {
     const t = textOf(el);
     if (t !== '') d.appendChild(doc.createTextNode(t));

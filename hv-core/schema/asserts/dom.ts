@@ -29,17 +29,22 @@ export function safeCreate(doc: slimdom.Document, name: string): DElement | unde
   }
 }
 
-/** Builds DOM children for a source element's element children (text kept for leaves). */
-function buildElement(doc: slimdom.Document, el: XmlElement, built: Built): DElement | undefined {
-  const d = safeCreate(doc, el.name);
-  if (!d) return undefined;
+/** The source element's attributes onto a DOM element (an invalid name in a broken document is skipped). */
+export function copyAttributes(d: DElement, el: XmlElement): void {
   for (const a of el.attributes) {
     try {
       d.setAttribute(a.name, a.value);
     } catch {
-      /* invalid attribute name in a broken document: skip it */
+      /* skip it */
     }
   }
+}
+
+/** Builds DOM children for a source element's element children (text kept for leaves). */
+function buildElement(doc: slimdom.Document, el: XmlElement, built: Built): DElement | undefined {
+  const d = safeCreate(doc, el.name);
+  if (!d) return undefined;
+  copyAttributes(d, el);
   built.toSource.set(d, el);
   built.toDom.set(el, d);
   const kids = elementChildren(el);

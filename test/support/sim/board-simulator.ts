@@ -118,6 +118,18 @@ interface CommandResult {
 
 const KNOWN_COMMANDS = ['sudo', 'env', 'flock', 'which', 'test', 'stat', 'cat', 'sha256sum', 'mv', 'cp', 'rm', 'mkdir', 'chmod', 'mktemp', 'df', 'printf', 'echo', 'true', 'sync', 'update-grub', 'grub-reboot', 'grub-set-default', 'grub-editenv', 'reboot'];
 
+
+/** Ends an exec channel with an exit status (and stderr first); nothing if the connection is gone. */
+function endChannel(ch: ServerChannel, code: number, stderr = ''): void {
+  try {
+    if (stderr) ch.stderr.write(stderr);
+    ch.exit(code);
+    ch.end();
+  } catch {
+    /* connection gone */
+  }
+}
+
 /** Splits a GRUB script line into words (sh-like quoting). */
 function grubWords(line: string): string[] {
   const out: string[] = [];
@@ -392,15 +404,7 @@ export class BoardSimulator extends EventEmitter {
    * marker and the log since boot, then nothing more until the session ends.
    */
   private onHypervisorLog(ch: ServerChannel, script: string): void {
-    const end = (code: number, stderr = ''): void => {
-      try {
-        if (stderr) ch.stderr.write(stderr);
-        ch.exit(code);
-        ch.end();
-      } catch {
-        /* connection gone */
-      }
-    };
+    const end = (code: number, stderr = ''): void => endChannel(ch, code, stderr);
     if (!this.acrnRunning) {
       end(2, `no hypervisor log on ${SIM_NAME}: ACRN is not running (booted '${this.bootedEntry}')\n`);
       return;
@@ -436,15 +440,7 @@ export class BoardSimulator extends EventEmitter {
 
   /** `flock -n|-w S -E CODE FILE sh -c LOCK_SCRIPT sh SILENCE`: holds FILE while the channel is open and beats come. */
   private onFlock(ch: ServerChannel, line: string): void {
-    const end = (code: number, stderr = ''): void => {
-      try {
-        if (stderr) ch.stderr.write(stderr);
-        ch.exit(code);
-        ch.end();
-      } catch {
-        /* connection gone */
-      }
-    };
+    const end = (code: number, stderr = ''): void => endChannel(ch, code, stderr);
     let argv: string[];
     try {
       argv = splitCommand(line);
