@@ -115,6 +115,9 @@ export function labIdentity(url: string): string {
   return normalizeLabUrl(url).href;
 }
 
+/** Errors of a connection that closed under a request, not of a lab that is down. */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'UND_ERR_CLOSED', 'EPIPE']);
+const GET_RETRIES = 2;
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|UNABLE_TO_GET_ISSUER|HOSTNAME/;
 
 export class LavaClient {
@@ -152,20 +155,25 @@ export class LavaClient {
     if (o.body !== undefined) headers['Content-Type'] = 'application/json';
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, { method, headers, signal, redirect: 'manual', ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-    } catch (e) {
-      if (o.signal?.aborted) throw e;
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const code = cause?.code ?? '';
-      if (method === 'POST') {
-        // Never retried: the lab may have the job already.
-        throw new LabError(LabErrorCodes.submitUncertain, `the lab at ${this.host} did not answer the submit (${code || (e as Error).name}: ${cause?.message ?? (e as Error).message}); the job may or may not have been created: check with 'acrn-nest lab jobs' before submitting again`, { cause: e });
+    let res: Response | undefined;
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await this.fetchFn(url, { method, headers, signal, redirect: 'manual', ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+      } catch (e) {
+        if (o.signal?.aborted) throw e;
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        const code = cause?.code ?? '';
+        // A kept-alive connection the server closed while idle (gunicorn's keep-alive is 2 s) fails
+        // the next request on it with 'other side closed'. A GET is asked again on a new connection.
+        if (method === 'GET' && !timeout.aborted && STALE_CONNECTION_CODES.has(code) && attempt < GET_RETRIES) continue;
+        if (method === 'POST') {
+          // Never retried: the lab may have the job already.
+          throw new LabError(LabErrorCodes.submitUncertain, `the lab at ${this.host} did not answer the submit (${code || (e as Error).name}: ${cause?.message ?? (e as Error).message}); the job may or may not have been created: check with 'acrn-nest lab jobs' before submitting again`, { cause: e });
+        }
+        if (TLS_CODES.test(code)) throw new LabError(LabErrorCodes.tls, `the lab at ${this.host}: its TLS certificate is not trusted (${code}); add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem (verification stays on)`, { cause: e });
+        if (timeout.aborted) throw new LabError(LabErrorCodes.unreachable, `the lab at ${this.host} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { cause: e });
+        throw new LabError(LabErrorCodes.unreachable, `cannot reach the lab at ${this.host}: ${code || cause?.message || (e as Error).message}`, { cause: e });
       }
-      if (TLS_CODES.test(code)) throw new LabError(LabErrorCodes.tls, `the lab at ${this.host}: its TLS certificate is not trusted (${code}); add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem (verification stays on)`, { cause: e });
-      if (timeout.aborted) throw new LabError(LabErrorCodes.unreachable, `the lab at ${this.host} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { cause: e });
-      throw new LabError(LabErrorCodes.unreachable, `cannot reach the lab at ${this.host}: ${code || cause?.message || (e as Error).message}`, { cause: e });
     }
     if (res.status === 401 || res.status === 403) {
       const detail = await lavaMessage(res);

@@ -112,6 +112,30 @@ test('a submit whose answer never comes is not retried: one POST, and the error 
   }
 });
 
+test('a GET whose kept-alive connection the lab closed is asked again on a new one; a lab that keeps closing is named unreachable', async () => {
+  let drop = 1;
+  const lab = await fakeLava((_req, res) => {
+    if (drop-- > 0) {
+      res.socket?.destroy();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ count: 1, next: null, results: [{ id: 7, description: 'x', state: 'Finished', health: 'Complete', actual_device: null, submit_time: null, end_time: null }] }));
+  });
+  try {
+    const c = new LavaClient({ url: lab.url, token: 't' });
+    const jobs = await c.jobs({ limit: 1 });
+    assert.equal(jobs[0]?.id, 7);
+    assert.equal(lab.seen.length, 2, lab.seen.join('\n'));
+    drop = 100;
+    lab.seen.length = 0;
+    await assert.rejects(c.jobs({ limit: 1 }), (e: LabError) => e.code === LabErrorCodes.unreachable && /cannot reach the lab at 127\.0\.0\.1:\d+: UND_ERR_SOCKET/.test(e.message));
+    assert.equal(lab.seen.length, 3, 'the first try and two more');
+  } finally {
+    await lab.close();
+  }
+});
+
 test('HTTP answers map to stable codes: 403 bad token, 400 device type, 400 schema, 201 ids', async () => {
   let answer: [number, unknown] = [201, { message: 'job(s) successfully submitted', job_ids: [7] }];
   const lab = await fakeLava((_req, res) => {
