@@ -1,5 +1,5 @@
 /**
- * Build, Deploy, Build and Deploy in VS Code: thin wiring over hv-core/build and hv-core/deploy.
+ * Build, Deploy, Build and Deploy in VS Code: thin wiring over hv-core/acrn-build and hv-core/deploy.
  * Progress notification with cancel (-> AbortSignal), make's output streamed to the
  * "acrn-nest build" output channel (or a task's terminal), findings in the Problems panel
  * (DiagnosticCollection `acrn-nest-build`, cleared on the next build), a notification naming the

@@ -1,6 +1,6 @@
 /**
  * Deploy targets and build hosts from settings (`acrnNest.targets`, `acrnNest.defaultTarget`),
- * resolved by hv-core/target (an entry may be `{ name, sshAlias }`, resolved through
+ * resolved by hv-core/ssh-target (an entry may be `{ name, sshAlias }`, resolved through
  * ~/.ssh/config). The VS Code side of SSH trust: an unknown host key is shown in a modal with its
  * SHA256 fingerprint and recorded only after "Trust and Connect"; a changed key is refused by
  * hv-core. The sudo password lives in SecretStorage only, never in settings or the log.

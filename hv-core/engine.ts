@@ -60,22 +60,22 @@ export { isNvmxData } from './nvmx/rules.js';
 export { nvmxSummary } from './nvmx/state.js';
 
 // Build: here or on a build host.
-export type { BuildHost } from './build/host.js';
-export type { BuildFinding, BuildResult } from './build/index.js';
-export { BuildError, cleanBuild, formatBuildFinding, runBuild } from './build/index.js';
-export { RemoteHost as RemoteBuildHost } from './build/remote.js';
+export type { BuildHost } from './acrn-build/host.js';
+export type { BuildFinding, BuildResult } from './acrn-build/index.js';
+export { BuildError, cleanBuild, formatBuildFinding, runBuild } from './acrn-build/index.js';
+export { RemoteHost as RemoteBuildHost } from './acrn-build/remote.js';
 
 // Targets: target files, SSH connections, host keys.
-export type { ConnectOptions, HostKeyInfo } from './target/connection.js';
-export { ChangedHostKeyError, SshConnection, UnknownHostKeyError } from './target/connection.js';
-export { TargetError } from './target/index.js';
-export { entryMatches, fingerprint, hostKeyName, readKnownHosts } from './target/known-hosts.js';
-export type { HostProvider, RemoteHost } from './target/remoteHost.js';
-export type { ResolveOptions } from './target/resolve.js';
-export { lookupSshConfig, resolveTarget } from './target/resolve.js';
-export { sshConfigHosts } from './target/sshHosts.js';
-export type { ResolvedTarget } from './target/target.js';
-export { loadTargetFile, parseTarget } from './target/target.js';
+export type { ConnectOptions, HostKeyInfo } from './ssh-target/connection.js';
+export { ChangedHostKeyError, SshConnection, UnknownHostKeyError } from './ssh-target/connection.js';
+export { TargetError } from './ssh-target/index.js';
+export { entryMatches, fingerprint, hostKeyName, readKnownHosts } from './ssh-target/known-hosts.js';
+export type { HostProvider, RemoteHost } from './ssh-target/remoteHost.js';
+export type { ResolveOptions } from './ssh-target/resolve.js';
+export { lookupSshConfig, resolveTarget } from './ssh-target/resolve.js';
+export { sshConfigHosts } from './ssh-target/sshHosts.js';
+export type { ResolvedTarget } from './ssh-target/target.js';
+export { loadTargetFile, parseTarget } from './ssh-target/target.js';
 
 // Deploy.
 export type { DeployEvent, DeployResult } from './deploy/index.js';

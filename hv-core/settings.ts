@@ -14,10 +14,10 @@ import type { ConsoleConfig } from './console/config.js';
 import type { L2Settings } from './console/targetFile.js';
 import { parseConsoleConfig } from './console/config.js';
 import { parseL2Settings } from './console/targetFile.js';
-import type { ResolveOptions } from './target/resolve.js';
-import { resolveTarget } from './target/resolve.js';
-import type { ResolvedTarget } from './target/target.js';
-import { parseTarget, TargetError } from './target/target.js';
+import type { ResolveOptions } from './ssh-target/resolve.js';
+import { resolveTarget } from './ssh-target/resolve.js';
+import type { ResolvedTarget } from './ssh-target/target.js';
+import { parseTarget, TargetError } from './ssh-target/target.js';
 
 export type { PathScope } from './settings-paths.js';
 export { acrnKind, boardFor, DEFAULT_RAW_SETTINGS, isAcrnText, resolveSettingPath, SETTINGS_SECTION } from './settings-paths.js';

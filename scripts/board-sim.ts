@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateEd25519 } from '../hv-core/target/keys';
+import { generateEd25519 } from '../hv-core/ssh-target/keys';
 import { BoardSimulator, SIM_NAME } from '../test/support/sim/board-simulator';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The console tabs: "ACRN hypervisor — <target>" and "L2 — <name>" as Pseudoterminals over
  * hv-core's console sessions, one per target/guest (opening again shows the same tab). SSH goes
- * through hv-core/target with the extension's host-key modal (extension/targets.ts).
+ * through hv-core/ssh-target with the extension's host-key modal (extension/targets.ts).
  */
 import * as vscode from 'vscode';
 import type { HostProvider, RemoteHost, ResolvedTarget, VmListResult } from '../../hv-core/engine.js';

@@ -41,10 +41,10 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { utils as sshUtils } from 'ssh2';
 import { QmpClient } from '../l2/qmp.js';
-import { SshConnection } from '../target/connection.js';
-import { resolveTarget } from '../target/resolve.js';
-import type { ResolvedTarget } from '../target/target.js';
-import { shq } from '../target/quote.js';
+import { SshConnection } from '../ssh-target/connection.js';
+import { resolveTarget } from '../ssh-target/resolve.js';
+import type { ResolvedTarget } from '../ssh-target/target.js';
+import { shq } from '../ssh-target/quote.js';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
 import { chooseAccel } from './accel.js';
 

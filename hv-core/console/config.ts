@@ -12,7 +12,7 @@
  * ssh-serial without `host` means the device is on the target itself. Default (no `console`):
  * acrnlog over the target's SSH connection.
  */
-import type { Target } from '../target/target.js';
+import type { Target } from '../ssh-target/target.js';
 import type { HostProvider } from './remote.js';
 import { AcrnLogSource, SshSerialSource } from './remoteSources.js';
 import type { SerialOptions } from './serial.js';

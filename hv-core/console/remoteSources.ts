@@ -1,5 +1,5 @@
 /**
- * Console sources that live on another machine, reached over SSH (hv-core/target, host keys
+ * Console sources that live on another machine, reached over SSH (hv-core/ssh-target, host keys
  * verified): a serial device on the host the USB-serial cable is plugged into, the hypervisor log
  * on the Service VM (acrnlog), an L2 guest's serial socket (streamlocal forwarding).
  *
@@ -7,7 +7,7 @@
  * the channel's stdin and, at EOF, kills the script's process group (`kill 0`), so nothing is
  * left reading a tty or a log on the board.
  */
-import { shq } from '../target/quote.js';
+import { shq } from '../ssh-target/quote.js';
 import { L2Error, L2Manager, type L2ManagerOptions } from '../l2/manager.js';
 import { checkName } from '../l2/qemu.js';
 import type { HostProvider, RemoteHost, RemoteProcess } from './remote.js';

@@ -1,11 +1,11 @@
 /**
- * RemoteHost over hv-core/target's SshConnection (host keys verified there), and a HostProvider
+ * RemoteHost over hv-core/ssh-target's SshConnection (host keys verified there), and a HostProvider
  * that reconnects after the board rebooted. Scripts run as `sh -c SCRIPT`, the script one quoted
  * argument; the scripts themselves quote every word they interpolate (shq).
  */
 import type { Duplex } from 'node:stream';
-import type { ConnectOptions, ResolvedTarget } from '../target/index.js';
-import { SshConnection } from '../target/index.js';
+import type { ConnectOptions, ResolvedTarget } from '../ssh-target/index.js';
+import { SshConnection } from '../ssh-target/index.js';
 import type { HostProvider, RemoteExecResult, RemoteHost, RemoteProcess } from './remote.js';
 
 export class SshRemoteHost implements RemoteHost {

@@ -1,5 +1,5 @@
 /**
- * The consoles' and L2 guests' part of a target file. The target file format is hv-core/target's
+ * The consoles' and L2 guests' part of a target file. The target file format is hv-core/ssh-target's
  * (host, port, user, identityFile, knownHostsFile, …); consoles add two optional fields:
  *
  * ```json
@@ -10,8 +10,8 @@
  * `l2.accel: "tcg"` is the explicit setting that allows L2 guests without /dev/kvm.
  */
 import path from 'node:path';
-import type { Target } from '../target/target.js';
-import { TargetError, parseTarget, readTargetJson, resolveLocalPath } from '../target/target.js';
+import type { Target } from '../ssh-target/target.js';
+import { TargetError, parseTarget, readTargetJson, resolveLocalPath } from '../ssh-target/target.js';
 import type { ConsoleConfig } from './config.js';
 import { ConsoleConfigError, parseConsoleConfig } from './config.js';
 import type { Accel } from '../l2/qemu.js';

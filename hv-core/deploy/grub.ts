@@ -7,7 +7,7 @@
  * `saved`, the deploy adds /etc/default/grub.d/zz-acrn-nest.cfg (GRUB_DEFAULT=saved, saved_entry set
  * to what booted by default before, so nothing changes until a verified image exists): see deploy.ts.
  */
-import { shq } from '../target/quote.js';
+import { shq } from '../ssh-target/quote.js';
 
 export const ENTRY_ID = 'acrn-nest';
 export const ENTRY_PREV_ID = 'acrn-nest-prev';

@@ -2,7 +2,7 @@
  * hv-core/deploy: the safe deploy of acrn.bin to a board over SSH. No VS Code imports.
  *
  * ```ts
- * import { resolveTarget, loadTargetFile } from '../target';
+ * import { resolveTarget, loadTargetFile } from '../ssh-target';
  * import { deploy, DeployError, DEPLOY_STEPS } from '../deploy';
  * const result = await deploy({
  *   target: resolveTarget(loadTargetFile('nuc.json')),

@@ -22,10 +22,10 @@
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import nodePath from 'node:path';
 import { AcrnNestError, ErrorCodes } from '../errors.js';
-import type { ConnectOptions, ExecOptions, ExecResult } from '../target/connection.js';
-import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../target/connection.js';
-import type { ResolvedTarget } from '../target/target.js';
-import { describeTarget } from '../target/resolve.js';
+import type { ConnectOptions, ExecOptions, ExecResult } from '../ssh-target/connection.js';
+import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, UnknownHostKeyError } from '../ssh-target/connection.js';
+import type { ResolvedTarget } from '../ssh-target/target.js';
+import { describeTarget } from '../ssh-target/resolve.js';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
 import type { DefaultBoot } from '../deploy/grubcfg.js';
 import { detectDialect } from '../scenario/dialect.js';

@@ -7,8 +7,8 @@
  * `pid`, `serial.sock`, `qmp.sock`, `qemu.log`, `spec.json`. Every remote word is quoted with shq.
  */
 import type { Duplex } from 'node:stream';
-import { shJoin, shq } from '../target/quote.js';
-import type { RemoteHost } from '../target/remoteHost.js';
+import { shJoin, shq } from '../ssh-target/quote.js';
+import type { RemoteHost } from '../ssh-target/remoteHost.js';
 import type { L2Paths, L2Spec } from './qemu.js';
 import { L2SpecError, buildQemuArgs, checkName, validateSpec } from './qemu.js';
 import { QmpClient } from './qmp.js';

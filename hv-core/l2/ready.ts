@@ -4,7 +4,7 @@
  * /dev/kvm. A target without a shell (the demo's board simulator runs a handful of commands, no
  * sh) is named as such instead of failing after five questions with "sh: command not found".
  */
-import type { RemoteHost } from '../target/remoteHost.js';
+import type { RemoteHost } from '../ssh-target/remoteHost.js';
 import type { Accel } from './qemu.js';
 
 export interface L2Readiness {

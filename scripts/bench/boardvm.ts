@@ -13,7 +13,7 @@ import type { Report } from '../bench';
 import { median } from '../bench';
 import { BoardVm, missingHostTools, STANDIN_CMDLINE } from '../../hv-core/boardvm/vm';
 import { deploy } from '../../hv-core/deploy';
-import { loadTargetFile, resolveTarget } from '../../hv-core/target';
+import { loadTargetFile, resolveTarget } from '../../hv-core/ssh-target';
 
 export const title = 'Virtual board (QEMU TCG, real GRUB)';
 

@@ -15,7 +15,7 @@ import { median } from '../bench';
 import { haveSshd, removeDir, startSshd } from '../../test/integration/sshd';
 import { makeFakeBoard } from '../../test/integration/fake-board';
 import { deploy, grubScript } from '../../hv-core/deploy';
-import { parseTarget, resolveTarget, shq } from '../../hv-core/target';
+import { parseTarget, resolveTarget, shq } from '../../hv-core/ssh-target';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
 export const title = 'Deploy (loopback OpenSSH sshd)';

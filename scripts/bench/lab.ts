@@ -14,7 +14,7 @@ import { deploy } from '../../hv-core/deploy';
 import { LavaClient } from '../../hv-core/lab/lava';
 import { followJobs, labRun, summarize } from '../../hv-core/lab/run';
 import { builtinTemplate } from '../../hv-core/lab/template';
-import { loadTargetFile, resolveTarget } from '../../hv-core/target';
+import { loadTargetFile, resolveTarget } from '../../hv-core/ssh-target';
 import { installAcrnBoardType, lavaMissing, startLab, virtualBoardDictionary } from '../../test/integration/lava-harness';
 
 export const title = 'LAVA lab (lava-server 2023.01 on 127.0.0.1, virtual boards under TCG)';

@@ -27,8 +27,8 @@ import { runCli } from '../../hv-core/cli/main';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../../hv-core/deploy/grubcfg';
 import { DEFAULT_KERNEL_PARAMS, INSPECT_ENTRY_ID, INSPECT_SCRIPT, inspectBoard, InspectError, notABoard } from '../../hv-core/inspect/index';
 import type { PreflightReport } from '../../hv-core/inspect/index';
-import { loadTargetFile, resolveTarget, SshConnection } from '../../hv-core/target/index';
-import type { ResolvedTarget } from '../../hv-core/target/index';
+import { loadTargetFile, resolveTarget, SshConnection } from '../../hv-core/ssh-target/index';
+import type { ResolvedTarget } from '../../hv-core/ssh-target/index';
 import { REPO } from '../acrn-data';
 
 const SRC = process.env.ACRN_SRC ?? path.resolve(REPO, '..', 'shared', 'acrn-src', 'v3.3');

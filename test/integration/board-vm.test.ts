@@ -27,8 +27,8 @@ import { BoardVm, missingHostTools } from '../../hv-core/boardvm/vm';
 import type { DeployEvent, DeployOptions, DeployResult } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK } from '../../hv-core/deploy';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../../hv-core/deploy/grubcfg';
-import { SshConnection, loadTargetFile, resolveTarget, shq } from '../../hv-core/target';
-import type { ResolvedTarget } from '../../hv-core/target';
+import { SshConnection, loadTargetFile, resolveTarget, shq } from '../../hv-core/ssh-target';
+import type { ResolvedTarget } from '../../hv-core/ssh-target';
 import { REPO } from '../acrn-data';
 
 const SRC = path.join(REPO, '..', 'shared', 'acrn-src', 'v3.3');

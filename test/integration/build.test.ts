@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanBuild, runBuild } from '../../hv-core/build/index';
-import type { BuildOptions, BuildResult } from '../../hv-core/build/index';
+import { cleanBuild, runBuild } from '../../hv-core/acrn-build/index';
+import type { BuildOptions, BuildResult } from '../../hv-core/acrn-build/index';
 import { runCli } from '../../hv-core/cli/main';
 import { fixture } from '../unit/helpers';
 

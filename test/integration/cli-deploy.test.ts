@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { generateEd25519 } from '../../hv-core/target/keys';
+import { generateEd25519 } from '../../hv-core/ssh-target/keys';
 import { BoardSimulator } from '../support/sim/board-simulator';
 import { runCli } from '../../hv-core/cli/main';
 import { removeDir } from './sshd';

@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConsoleSession, SessionEvent } from '../../hv-core/console/session';
-import type { ResolvedTarget } from '../../hv-core/target/index';
-import { parseTarget, resolveTarget } from '../../hv-core/target/index';
+import type { ResolvedTarget } from '../../hv-core/ssh-target/index';
+import { parseTarget, resolveTarget } from '../../hv-core/ssh-target/index';
 import type { Sshd } from './sshd';
 
 /** A target (and a target file) for the loopback sshd, its host key recorded in a known_hosts file. */

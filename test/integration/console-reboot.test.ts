@@ -16,7 +16,7 @@ import { runCli } from '../../hv-core/cli/main';
 import { ConsoleSession } from '../../hv-core/console/session';
 import { TcpSource } from '../../hv-core/console/tcp';
 import { BoardSimulator } from '../support/sim/board-simulator';
-import { shq } from '../../hv-core/target/quote';
+import { shq } from '../../hv-core/ssh-target/quote';
 import { REPO } from '../unit/helpers';
 import { Recorder } from './console-helpers';
 

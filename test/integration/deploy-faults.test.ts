@@ -13,15 +13,15 @@ import { mkdtempSync, writeFileSync, readdirSync, existsSync, rmSync } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { generateEd25519 } from '../../hv-core/target/keys';
+import { generateEd25519 } from '../../hv-core/ssh-target/keys';
 import type { FaultTrigger } from '../support/sim/board-simulator';
 import { BAD_IMAGE_MARKER, BoardSimulator } from '../support/sim/board-simulator';
 import type { DeployOptions } from '../../hv-core/deploy';
 import { deploy, DeployError, DEPLOY_LOCK, scenarioInfo } from '../../hv-core/deploy';
 import { loadFile } from '../../hv-core/files';
 import { errorCode, ErrorCodes } from '../../hv-core/errors';
-import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/target';
-import type { ResolvedTarget } from '../../hv-core/target';
+import { ConnectError, SshConnection, parseTarget, resolveTarget } from '../../hv-core/ssh-target';
+import type { ResolvedTarget } from '../../hv-core/ssh-target';
 import { acrnTree, hasAcrnData } from '../unit/helpers';
 import { removeDir } from './sshd';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';

@@ -7,7 +7,7 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { shq } from '../../hv-core/target/quote';
+import { shq } from '../../hv-core/ssh-target/quote';
 
 export interface FakeBoard {
   root: string;

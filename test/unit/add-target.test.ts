@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sshConfigHosts } from '../../hv-core/target/sshHosts';
+import { sshConfigHosts } from '../../hv-core/ssh-target/sshHosts';
 import { checkHost, checkPort, checkUser, freeName, takenNames, targetEntry, withTarget } from '../../extension/addTargetLogic';
 
 test('~/.ssh/config hosts: named hosts in order, patterns and Match blocks left out', () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { imageKey, targetSettingFor, STANDIN_CMDLINE } from '../../hv-core/boardvm/vm';
 import { runCli } from '../../hv-core/cli/main';
-import { parseTarget } from '../../hv-core/target';
+import { parseTarget } from '../../hv-core/ssh-target';
 
 test('the acrnNest.targets entry of a virtual board: its target file with absolute local paths, valid as a target', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-bvm-'));

@@ -194,7 +194,7 @@ describe('console settings and the target file', () => {
     assert.throws(() => parseConsoleConfig({ type: 'ssh-serial', path: 'ttyUSB0' }, 'f'), /console\.path": must be an absolute device path/);
     assert.throws(() => parseConsoleConfig({ type: 'acrnlog', port: 1 }, 'f'), /console\.port": not a field of a acrnlog console/);
   });
-  it('a target file with console and l2 fields is accepted by hv-core/target too', () => {
+  it('a target file with console and l2 fields is accepted by hv-core/ssh-target too', () => {
     const t = parseNestTarget({ host: 'nuc', user: 'root', console: { type: 'acrnlog' }, l2: { accel: 'tcg', runDir: '~/vms' } }, 'nuc.json');
     assert.equal(t.target.host, 'nuc');
     assert.deepEqual(t.console, { type: 'acrnlog' });

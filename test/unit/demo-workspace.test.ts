@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runBuild } from '../../hv-core/build/build';
+import { runBuild } from '../../hv-core/acrn-build/build';
 import { detectDialect } from '../../hv-core/scenario/dialect';
 import { parseXml } from '../../hv-core/xml/parser';
 

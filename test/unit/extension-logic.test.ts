@@ -14,13 +14,13 @@ import { actionsFor, buttonsFor, retriesWithSudoPassword } from '../../extension
 import { SudoPasswords, sudoSecretKey } from '../../extension/secrets';
 import type { SecretStore } from '../../extension/secrets';
 import { chooseTarget } from '../../extension/targetChoice';
-import { BuildError } from '../../hv-core/build/tree';
+import { BuildError } from '../../hv-core/acrn-build/tree';
 import { AcrnNestError, ErrorCodes, errorCode } from '../../hv-core/errors';
 import { resolveTargetSettings } from '../../hv-core/settings';
 import type { TargetSettings } from '../../hv-core/settings';
-import { RemoteCommandError } from '../../hv-core/target/connection';
-import { fingerprint } from '../../hv-core/target/known-hosts';
-import type { ResolvedTarget } from '../../hv-core/target/target';
+import { RemoteCommandError } from '../../hv-core/ssh-target/connection';
+import { fingerprint } from '../../hv-core/ssh-target/known-hosts';
+import type { ResolvedTarget } from '../../hv-core/ssh-target/target';
 import { checkNvmxToHost } from '../../webview/protocol';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-ext-'));

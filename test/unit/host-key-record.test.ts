@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Server, utils } from 'ssh2';
-import { ConnectError, HostKeyRecordError, SshConnection } from '../../hv-core/target/connection';
-import { parseTarget } from '../../hv-core/target/target';
-import { resolveTarget } from '../../hv-core/target/resolve';
+import { ConnectError, HostKeyRecordError, SshConnection } from '../../hv-core/ssh-target/connection';
+import { parseTarget } from '../../hv-core/ssh-target/target';
+import { resolveTarget } from '../../hv-core/ssh-target/resolve';
 import { errorCode, ErrorCodes } from '../../hv-core/errors';
 
 let server: Server;

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { L2Manager } from '../../hv-core/l2/manager';
-import type { RemoteHost } from '../../hv-core/target/remoteHost';
+import type { RemoteHost } from '../../hv-core/ssh-target/remoteHost';
 
 function localHost(): RemoteHost {
   return {

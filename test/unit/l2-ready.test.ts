@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { checkL2Ready } from '../../hv-core/l2/ready';
-import type { RemoteHost } from '../../hv-core/target/remoteHost';
+import type { RemoteHost } from '../../hv-core/ssh-target/remoteHost';
 
 function host(exec: RemoteHost['exec']): RemoteHost {
   return { label: 'acrn@board:22', alive: true, exec, spawn: () => Promise.reject(new Error('no')), openUnixSocket: () => Promise.reject(new Error('no')), onClose: () => undefined, close: () => undefined };

@@ -1,5 +1,5 @@
 /**
- * hv-core/target without a network: POSIX quoting (checked by a real /bin/sh), command strings from
+ * hv-core/ssh-target without a network: POSIX quoting (checked by a real /bin/sh), command strings from
  * target files, known_hosts parsing (hashed entries made by ssh-keygen -H, [host]:port, patterns,
  * @revoked), fingerprints (as ssh-keygen prints them), ssh-config alias resolution, target-file
  * validation errors that name the field and the file, the GRUB script and scenario module tags.
@@ -11,14 +11,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
-import { shq, shJoin, splitCommand } from '../../hv-core/target/quote';
-import { checkHostKey, entryMatches, fingerprint, hostKeyName, parseKnownHosts } from '../../hv-core/target/known-hosts';
-import { describeTarget, lookupSshConfig, resolveTarget } from '../../hv-core/target/resolve';
-import { TargetError, loadTargetFile, parseTarget } from '../../hv-core/target/target';
+import { shq, shJoin, splitCommand } from '../../hv-core/ssh-target/quote';
+import { checkHostKey, entryMatches, fingerprint, hostKeyName, parseKnownHosts } from '../../hv-core/ssh-target/known-hosts';
+import { describeTarget, lookupSshConfig, resolveTarget } from '../../hv-core/ssh-target/resolve';
+import { TargetError, loadTargetFile, parseTarget } from '../../hv-core/ssh-target/target';
 import { grubScript, grubPathFor, scenarioInfo } from '../../hv-core/deploy';
 import { acrnTree, needs } from './helpers';
 import { loadFile } from '../../hv-core/files';
-import { generateEd25519 } from '../../hv-core/target/keys';
+import { generateEd25519 } from '../../hv-core/ssh-target/keys';
 import { utils } from 'ssh2';
 
 const HOSTILE = ["it's", 'a b', 'x;touch /tmp/acrn-nest-canary', '$(touch /tmp/acrn-nest-canary)', '`id`', 'line1\nline2', '"dq"', '\\back', '-n', '', ' ', '*', '~root', '#c', 'a\'b"c$d`e\\f', '\t', 'é ü 漢'];

@@ -1,13 +1,13 @@
 /**
- * A build host reached over SSH (hv-core/target's SshConnection): for ACRN v2 trees, which need
+ * A build host reached over SSH (hv-core/ssh-target's SshConnection): for ACRN v2 trees, which need
  * GCC <= 11, users build on an older machine. Every remote command is an argv that the connection
  * quotes word by word (shq); make runs in its own session (setsid) so cancel can kill its whole
  * process group on the build host, not just the SSH channel.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { SshConnection } from '../target/connection.js';
-import { AbortedError } from '../target/connection.js';
+import type { SshConnection } from '../ssh-target/connection.js';
+import { AbortedError } from '../ssh-target/connection.js';
 import type { BuildHost, FileStat, RunOptions, RunResult } from './host.js';
 import { LineSplitter } from './host.js';
 

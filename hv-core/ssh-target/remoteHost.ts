@@ -1,7 +1,7 @@
 /**
  * What consoles, L2 guests and the doctor need from an SSH connection to the Service VM (here,
  * beside the connection, so hv-core/l2 and hv-core/console both import it from below). The
- * implementation is hv-core/target's connection (ssh2, host keys verified); tests and the bench
+ * implementation is hv-core/ssh-target's connection (ssh2, host keys verified); tests and the bench
  * can supply their own. Every command string handed to `exec`/`spawn` is built with `shq`.
  */
 import type { Duplex, Readable } from 'node:stream';

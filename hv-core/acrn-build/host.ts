@@ -1,6 +1,6 @@
 /**
  * Where a build runs: this machine (`LocalHost`, child_process.spawn with an argument array, never
- * a shell string) or a build host over SSH (`remote.ts`, on top of hv-core/target). The build
+ * a shell string) or a build host over SSH (`remote.ts`, on top of hv-core/ssh-target). The build
  * driver only talks to this interface, so preflight, staging, make and the up-to-date stamp work
  * the same on both.
  */

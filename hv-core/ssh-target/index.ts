@@ -1,5 +1,5 @@
 /**
- * hv-core/target: how acrn-nest reaches a board over SSH. No VS Code imports.
+ * hv-core/ssh-target: how acrn-nest reaches a board over SSH. No VS Code imports.
  *
  * Typical use (CLI and extension alike):
  * ```ts
