@@ -19,7 +19,10 @@
  * host-key problems surface as DeployError whose `.cause` is UnknownHostKeyError (with
  * `.info.fingerprint`) or ChangedHostKeyError.
  *
- * - `deploy.ts`: deploy(), DeployOptions, DeployEvent, DeployResult, DeployError.
+ * - `deploy.ts`: deploy(), DeployOptions, DeployEvent, DeployResult, DeployError. deploy() runs the
+ *   five steps as methods of one DeployRun (check, upload, grub, reboot, verify), each taking what
+ *   the steps before it learnt (Checked, Uploaded).
+ * - `lock.ts`: the board-wide deploy lock (flock with a heartbeat over its SSH channel).
  * - `grub.ts`: the GRUB script we own (41_acrn_nest), entry ids ENTRY_ID / ENTRY_PREV_ID.
  * - `scenario-info.ts`: Service VM kern_mod, pre-launched VMs, v3 ACPI modules from a scenario.
  */
