@@ -18,11 +18,12 @@
  * returned) only when some file needs an analysis, i.e. is not answered from the lint cache: a
  * cache hit is cheaper in this process than a second Node start. Without a blob, lint analyzes
  * in-process as before and starts building one in the background (detached; the blob is probed
- * before it is renamed into place). $ACRN_NEST_STARTUP_SNAPSHOT: `auto` (default), `off`, or
+ * before it is renamed into place; a key Node cannot build one for is not tried again).
+ * $ACRN_NEST_STARTUP_SNAPSHOT: `auto` (default), `off`, or
  * `sync` (build before exiting: tests, the bench). `--no-cache` neither uses nor builds one.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Bumped when what the snapshot holds or how it is entered changes. */
@@ -190,13 +191,15 @@ export function splitRuns<T>(items: T[], n: number, weight: (t: T) => number): T
  * Builds the blob for `key` (in a temporary file, probed, then renamed into place) and removes
  * the blobs of other keys. Detached in the background, or (sync) before returning.
  */
-export async function buildSnapshot(dir: string, cacheDir: string, key: string, warm: WarmUp, sync: boolean): Promise<void> {
-  const { spawn, spawnSync } = await import('node:child_process');
+export async function buildSnapshot(dir: string, cacheDir: string, key: string, warm: WarmUp, sync: boolean): Promise<boolean> {
   const blob = blobPath(cacheDir, key);
+  // Where Node cannot build or load one (a platform, a flag), it is tried once per key, not per lint.
+  if (existsSync(failedMarker(blob))) return false;
+  const { spawn, spawnSync } = await import('node:child_process');
   try {
     mkdirSync(path.dirname(blob), { recursive: true, mode: 0o700 });
   } catch {
-    return;
+    return false;
   }
   const env = childEnv({ ACRN_NEST_STARTUP_WARMUP: JSON.stringify(warm), ACRN_NEST_STARTUP_BLOB: blob });
   const args = [path.join(dir, 'lint-startup-build.js')];
@@ -207,6 +210,12 @@ export async function buildSnapshot(dir: string, cacheDir: string, key: string, 
     child.on('error', () => undefined);
     child.unref();
   }
+  return true;
+}
+
+/** Left by a builder that could not build or load the blob for its key. */
+export function failedMarker(blob: string): string {
+  return `${blob}.failed`;
 }
 
 /** The builder (dist/cli/lint-startup-build.js): build, probe, rename, tidy. */
@@ -222,25 +231,33 @@ export async function buildSnapshotNow(env: NodeJS.ProcessEnv, dir: string): Pro
       /* never written */
     }
   };
+  const failed = (): number => {
+    clean();
+    try {
+      writeFileSync(failedMarker(blob), '');
+    } catch {
+      /* tried again next time */
+    }
+    return 1;
+  };
   const built = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', path.join(dir, ENTRY)], { stdio: 'ignore', env, cwd: dir });
-  if (built.status !== 0) {
-    clean();
-    return 1;
-  }
+  if (built.status !== 0) return failed();
   const probe = spawnSync(process.execPath, ['--snapshot-blob', tmp], { encoding: 'utf8', env: { ...env, ACRN_NEST_STARTUP_PROBE: '1' } });
-  if (probe.status !== 0 || probe.stdout.trim() !== 'acrn-nest startup snapshot ok') {
-    clean();
-    return 1;
-  }
+  if (probe.status !== 0 || probe.stdout.trim() !== 'acrn-nest startup snapshot ok') return failed();
   try {
     renameSync(tmp, blob);
   } catch {
     clean();
     return 1;
   }
+  // Other keys' blobs and markers go, and the temporary files of builders that died an hour ago.
   const folder = path.dirname(blob);
   try {
-    for (const n of readdirSync(folder)) if (n.startsWith('lint-') && path.join(folder, n) !== blob && !n.endsWith('.tmp')) unlinkSync(path.join(folder, n));
+    for (const n of readdirSync(folder)) {
+      const f = path.join(folder, n);
+      if (!n.startsWith('lint-') || f === blob) continue;
+      if (!n.endsWith('.tmp') || statSync(f).mtimeMs < Date.now() - 3600_000) unlinkSync(f);
+    }
   } catch {
     /* another builder's */
   }

@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jobsFor, snapshotKey, snapshotMode, splitRuns } from '../../hv-core/cli/startup';
+import { blobPath, buildSnapshot, buildSnapshotNow, failedMarker, jobsFor, snapshotKey, snapshotMode, splitRuns } from '../../hv-core/cli/startup';
 
 const node = { version: 'v20.20.2', execPath: process.execPath, platform: 'linux', arch: 'x64' };
 
@@ -52,4 +52,27 @@ test('a batch is cut into consecutive, non-empty runs of about equal weight, in 
   assert.equal(jobsFor(30, undefined), 1);
   assert.equal(jobsFor(30, 2), 2);
   assert.equal(jobsFor(3, 8), 3);
+});
+
+test('a key Node cannot build a snapshot for is tried once, not at every lint; stale files are tidied', async () => {
+  // A build folder without the snapshot entry: `node --build-snapshot` fails.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-startup-fail-'));
+  const cache = path.join(dir, 'cache');
+  const blob = blobPath(cache, 'k1');
+  mkdirSync(path.dirname(blob), { recursive: true });
+  assert.equal(await buildSnapshotNow({ ...process.env, ACRN_NEST_STARTUP_BLOB: blob }, dir), 1);
+  assert.ok(!existsSync(blob));
+  assert.ok(existsSync(failedMarker(blob)), 'the failure is remembered');
+  assert.equal(await buildSnapshot(dir, cache, 'k1', { files: [] }, true), false, 'not tried again for this key');
+  assert.equal(await buildSnapshot(dir, cache, 'k2', { files: [] }, true), true, 'another key (a new build or Node) is tried');
+  // A successful build removes other keys' blobs and markers and old temporary files.
+  writeFileSync(path.join(dir, 'lint-startup.js'), "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => { process.stdout.write('acrn-nest startup snapshot ok\\n'); });\n");
+  const old = path.join(path.dirname(blob), 'lint-k0.blob.123.tmp');
+  const fresh = path.join(path.dirname(blob), 'lint-k0.blob.456.tmp');
+  writeFileSync(old, '');
+  writeFileSync(fresh, '');
+  utimesSync(old, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000));
+  const good = blobPath(cache, 'k3');
+  assert.equal(await buildSnapshotNow({ ...process.env, ACRN_NEST_STARTUP_BLOB: good }, dir), 0);
+  assert.deepEqual(readdirSync(path.dirname(blob)).sort(), ['lint-k0.blob.456.tmp', 'lint-k3.blob']);
 });
