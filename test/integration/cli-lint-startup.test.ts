@@ -5,7 +5,7 @@
  * snapshot built before the change. A run in the snapshot is made visible by what the parent
  * process loads: it hands over before loading the checkers (dist/cli/analyze.js).
  */
-import { test, before } from 'node:test';
+import { after, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,16 @@ before(() => {
   execFileSync(process.execPath, [path.join(REPO, 'scripts', 'build.mjs')], { cwd: REPO, stdio: 'inherit' });
 });
 
+const roots: string[] = [];
+// Each workspace holds a snapshot of several MB.
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
 /** A private ACRN tree (schema + the nuc11tnbi5 folder) we may edit, and a private cache. */
 function workspace(): { tree: string; data: string; board: string; scenarios: string[]; cache: string } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'acrn-lint-startup-'));
+  roots.push(root);
   const tree = path.join(root, 'acrn');
   const src = acrnTree('v3.3');
   cpSync(path.join(src, 'misc', 'config_tools', 'schema'), path.join(tree, 'misc', 'config_tools', 'schema'), { recursive: true });

@@ -3,17 +3,27 @@
  * the Node binary, its V8 flags or any file of the acrn-nest build gives another key (so another
  * blob); a batch is cut into runs that keep the files in order.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { blobPath, buildSnapshot, buildSnapshotNow, failedMarker, jobsFor, snapshotKey, snapshotMode, splitRuns } from '../../hv-core/cli/startup';
 
+const dirs: string[] = [];
+function tmp(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 const node = { version: 'v20.20.2', execPath: process.execPath, platform: 'linux', arch: 'x64' };
 
 test('the snapshot key follows the build, the Node binary and the V8 flags', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-startup-key-'));
+  const dir = tmp('acrn-startup-key-');
   writeFileSync(path.join(dir, 'lint.js'), 'one');
   writeFileSync(path.join(dir, 'analyze.js'), 'two');
   const k = snapshotKey(dir, '', node);
@@ -56,7 +66,7 @@ test('a batch is cut into consecutive, non-empty runs of about equal weight, in 
 
 test('a key Node cannot build a snapshot for is tried once, not at every lint; stale files are tidied', async () => {
   // A build folder without the snapshot entry: `node --build-snapshot` fails.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-startup-fail-'));
+  const dir = tmp('acrn-startup-fail-');
   const cache = path.join(dir, 'cache');
   const blob = blobPath(cache, 'k1');
   mkdirSync(path.dirname(blob), { recursive: true });
