@@ -132,6 +132,14 @@ const targets = [
     entryPoints: Object.fromEntries([...CLI_PARTS.map((c) => [c, `hv-core/cli/${c}.ts`]), ['analyze', 'hv-core/scenario/analyze.ts']]),
     outdir: 'dist/cli',
   },
+  // lint's start-up snapshot (hv-core/cli/startup.ts): its entry holds lint and the checkers in
+  // one file (a snapshot can require nothing but Node's own modules), and the builder process.
+  {
+    ...cliNode,
+    plugins: [staticAnalyzer, serialportNative('..'), pureEngine],
+    entryPoints: { 'lint-startup': 'hv-core/cli/lintStartup.ts', 'lint-startup-build': 'hv-core/cli/lintStartupBuild.ts' },
+    outdir: 'dist/cli',
+  },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { wizard: 'webview/wizard/main.ts' }, outdir: 'dist/webview' },
 ];
 

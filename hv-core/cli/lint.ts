@@ -8,6 +8,7 @@ import { UsageError } from './io.js';
 import type { CachedLint, LintInputs } from './lintCache.js';
 import { defaultCacheDir, LintCache, lintKey } from './lintCache.js';
 import { cliSettings, sharedOptions } from './settings.js';
+import { blobPath, buildSnapshot, bundleDir, jobsFor, lintInSnapshot, runningInSnapshot, snapshotKey, snapshotMode, splitRuns } from './startup.js';
 
 /**
  * The document as far as its root start tag: all the cache key needs (the `board=` attribute),
@@ -43,9 +44,10 @@ export const LINT_BUDGET_MS = 30_000;
 
 export const lintCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: argv,
       allowPositionals: true,
+      tokens: true,
       options: {
         ...sharedOptions('acrn-tree', 'board'),
         format: { type: 'string', default: 'text' },
@@ -54,12 +56,14 @@ export const lintCommand: CliRun = {
         'budget-ms': { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
+        jobs: { type: 'string' },
       },
     });
     if (positionals.length === 0) throw new UsageError('no FILE given');
     const format = values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not '${format}'`);
-    const settings = cliSettings(values, io);
+    // --jobs here is lint's own (processes), not the build's make -j that settings know.
+    const settings = cliSettings({ ...values, jobs: undefined }, io);
     // What ACRN's assertions remember from one file to the next (boards, outcomes).
     const caches = createAnalysisCaches();
     const acrnTree = settings.acrnTree;
@@ -72,41 +76,74 @@ export const lintCommand: CliRun = {
     // A batch tool gets a longer budget than the editor (schema/checker.ts DEFAULT_BUDGET_MS).
     const budgetMs = values['budget-ms'] !== undefined ? Number(values['budget-ms']) : LINT_BUDGET_MS;
     if (budgetMs !== undefined && !(budgetMs >= 0)) throw new UsageError(`--budget-ms must be a number of milliseconds, not '${values['budget-ms']}'`);
+    const jobs = values.jobs !== undefined ? Number(values.jobs) : undefined;
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be a whole number of processes (1 or more), not '${values.jobs}'`);
     const cache = values['no-cache'] ? undefined : new LintCache(values['cache-dir'] ? path.resolve(io.cwd, values['cache-dir']) : defaultCacheDir(io.env));
 
-    let errors = 0;
-    const json: unknown[] = [];
-    for (const arg of positionals) {
+    // First what the cache answers: lint hands over to its start-up snapshot (startup.ts) only
+    // when some file needs an analysis.
+    interface Plan {
+      arg: string;
+      file: string;
+      loaded?: ReturnType<typeof loadFile>;
+      error?: string;
+      inputs?: LintInputs;
+      key: string;
+      result?: CachedLint;
+    }
+    const plans: Plan[] = positionals.map((arg) => {
       const file = path.resolve(io.cwd, arg);
       let loaded;
       try {
         loaded = loadFile(file);
       } catch (e) {
-        const msg = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-        if (format === 'json') json.push({ file: arg, error: msg, findings: [] });
-        else io.out(`${arg}:1:1: error: ${msg} [io]`);
+        return { arg, file, key: '', error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message };
+      }
+      const plan: Plan = { arg, file, loaded, key: '' };
+      // A file over the size limit gets one finding, at once: nothing to cache (and not parsed).
+      if (!loaded.binary && cache && loaded.text.length <= (maxFileMB ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024) {
+        // The tree and board the analysis will use, found the same way it finds them.
+        const tree = findAcrnTree(acrnTree, file);
+        const boardPath = boardFile ? boardFile.path : boardFor({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
+        const inputs: LintInputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs } };
+        plan.inputs = inputs;
+        plan.key = lintKey(inputs);
+        plan.result = cache.get(inputs, plan.key);
+      }
+      return plan;
+    });
+    const toAnalyze = plans.filter((p) => p.loaded && !p.loaded.binary && !p.result);
+    const mode = snapshotMode(io.env);
+    const dist = cache && mode !== 'off' && toAnalyze.length && !runningInSnapshot() ? bundleDir(__dirname) : undefined;
+    const snapshot = dist && cache ? { dir: dist, key: snapshotKey(dist) } : undefined;
+    if (snapshot && cache) {
+      // Each child gets these options and a run of the files (in order; the output is joined).
+      const drop = new Set(tokens.filter((t) => t.kind === 'positional' || t.kind === 'option-terminator').map((t) => t.index));
+      const options = argv.filter((_, i) => !drop.has(i));
+      const n = jobsFor(plans.length, jobs);
+      const runs = splitRuns(plans, n, (p) => (p.loaded && !p.result ? 4096 + p.loaded.text.length : 1)).map((r) => [...options, '--', ...r.map((p) => p.arg)]);
+      const code = await lintInSnapshot(runs, blobPath(cache.dir, snapshot.key), io, format === 'json');
+      if (code !== undefined) return code;
+    }
+
+    let errors = 0;
+    const json: unknown[] = [];
+    for (const plan of plans) {
+      const { arg, file, loaded } = plan;
+      if (!loaded) {
+        if (format === 'json') json.push({ file: arg, error: plan.error, findings: [] });
+        else io.out(`${arg}:1:1: error: ${plan.error} [io]`);
         errors++;
         continue;
       }
       const findings: Finding[] = [...loaded.findings];
       let dialectLabel: string | undefined;
       if (!loaded.binary) {
-        let inputs: LintInputs | undefined;
-        let key = '';
-        let result: CachedLint | undefined;
-        // A file over the size limit gets one finding, at once: nothing to cache (and not parsed).
-        if (cache && loaded.text.length <= (maxFileMB ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024) {
-          // The tree and board the analysis will use, found the same way it finds them.
-          const tree = findAcrnTree(acrnTree, file);
-          const boardPath = boardFile ? boardFile.path : boardFor({ scenarioPath: file, doc: rootStartTag(loaded.text), acrnTree: tree });
-          inputs = { file, text: loaded.text, tree, board: boardPath, options: { acrnTree: acrnTree ?? null, explicitBoard: Boolean(boardFile), maxFileMB: maxFileMB ?? null, budgetMs } };
-          key = lintKey(inputs);
-          result = cache.get(inputs, key);
-        }
+        let result = plan.result;
         if (!result) {
           result = await analyze(loaded.text, file, { board: boardDoc(), acrnTree, maxFileMB, budgetMs, caches });
           // A result cut short by the time budget is not the file's answer: never cached.
-          if (cache && inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(inputs, key, result);
+          if (cache && plan.inputs && !result.findings.some((f) => f.code === 'schema/budget')) cache.put(plan.inputs, plan.key, result);
         }
         findings.push(...result.findings);
         dialectLabel = result.dialect;
@@ -125,6 +162,11 @@ export const lintCommand: CliRun = {
       }
     }
     if (format === 'json') io.out(JSON.stringify(json, null, 2));
+    // No snapshot for this Node and build yet: one, warmed with the files just analyzed.
+    if (snapshot && cache) {
+      const warm = { files: toAnalyze.slice(0, 40).map((p) => p.file), acrnTree, board: boardFile?.path };
+      await buildSnapshot(snapshot.dir, cache.dir, snapshot.key, warm, mode === 'sync');
+    }
     return errors > 0 ? 1 : 0;
   },
 };

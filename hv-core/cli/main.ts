@@ -10,7 +10,7 @@ export const COMMANDS: CliCommand[] = [
   {
     name: 'lint',
     summary: 'check ACRN scenario and board XML files',
-    usage: 'acrn-nest lint [--acrn-tree DIR] [--board FILE] [--format text|json] [--quiet] [--budget-ms N] [--no-cache | --cache-dir DIR] FILE...',
+    usage: 'acrn-nest lint [--acrn-tree DIR] [--board FILE] [--format text|json] [--quiet] [--budget-ms N] [--no-cache | --cache-dir DIR] [--jobs N] FILE...',
     load: async () => (await import('./lint.js')).lintCommand,
   },
   {

@@ -4,7 +4,8 @@
  * the board, a schema file, an option, the tool) is seen.
  *
  * A hit is made visible by "poisoning" the entry: its messages are rewritten on disk, and a run
- * that prints the rewritten messages was answered from the cache.
+ * that prints the rewritten messages was answered from the cache. lint's start-up snapshot is off
+ * here (cli-lint-startup.test.ts tests it): these runs analyze in their own process.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,7 +46,7 @@ const PRELOAD = path.join(mkdtempSync(path.join(os.tmpdir(), 'acrn-lint-preload-
 writeFileSync(PRELOAD, `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
 
 function lint(args: string[], cache: string): Run {
-  const r = spawnSync(process.execPath, ['--require', PRELOAD, CLI, 'lint', ...args], { encoding: 'utf8', env: { ...process.env, ACRN_NEST_CACHE_DIR: cache } });
+  const r = spawnSync(process.execPath, ['--require', PRELOAD, CLI, 'lint', ...args], { encoding: 'utf8', env: { ...process.env, ACRN_NEST_CACHE_DIR: cache, ACRN_NEST_STARTUP_SNAPSHOT: 'off' } });
   const m = /^LOADED (.*)$/m.exec(r.stderr);
   const loaded = m ? (JSON.parse(m[1]!) as string[]).filter((f) => f.startsWith(path.join(REPO, 'dist'))).map((f) => path.relative(path.join(REPO, 'dist'), f)) : [];
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr.replace(/^LOADED .*\n?/m, ''), loaded };
