@@ -13,7 +13,7 @@ test('the VSIX holds the four bundles, the manifest and the icon, nothing else o
   const entries = zipEntries(readFileSync(vsix));
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
 
-  for (const required of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/analysis-worker.js', 'dist/cli.js', 'dist/cli/lint.js', 'dist/cli/analyze.js', 'dist/cli/upgrade.js', 'dist/cli/boardvm.js', 'dist/boardvm/image.sh', 'dist/cli/lab.js', 'dist/lab/acrn-board.jinja2', 'dist/lab/acrn-board-device.jinja2', 'dist/webview/wizard.js', 'dist/native/serialport/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node']) {
+  for (const required of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/analysis-worker.js', 'dist/cli.js', 'dist/cli/lint.js', 'dist/cli/lint-startup.js', 'dist/cli/lint-startup-build.js', 'dist/cli/analyze.js', 'dist/cli/upgrade.js', 'dist/cli/boardvm.js', 'dist/boardvm/image.sh', 'dist/cli/lab.js', 'dist/lab/acrn-board.jinja2', 'dist/lab/acrn-board-device.jinja2', 'dist/webview/wizard.js', 'dist/native/serialport/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node']) {
     assert.ok(files.includes(required), `${required} is in the VSIX; entries:\n${entries.join('\n')}`);
   }
   assert.ok(entries.includes('extension.vsixmanifest'), 'the VSIX has its manifest');
@@ -46,7 +46,7 @@ test('the VSIX holds the four bundles, the manifest and the icon, nothing else o
 
   // Everything under dist/ is a bundle, a webview asset or nothing: no stray build output.
   const dist = files.filter((f) => f.startsWith('dist/'));
-  for (const f of dist) assert.match(f, /^dist\/(extension|server|analysis-worker|cli)\.js$|^dist\/cli\/\w+\.js$|^dist\/webview\/|^dist\/native\/serialport\/prebuilds\/[^/]+\/[^/]+\.node$|^dist\/boardvm\/image\.sh$|^dist\/lab\/[\w-]+\.jinja2$/, `unexpected file in dist: ${f}`);
+  for (const f of dist) assert.match(f, /^dist\/(extension|server|analysis-worker|cli)\.js$|^dist\/cli\/[\w-]+\.js$|^dist\/webview\/|^dist\/native\/serialport\/prebuilds\/[^/]+\/[^/]+\.node$|^dist\/boardvm\/image\.sh$|^dist\/lab\/[\w-]+\.jinja2$/, `unexpected file in dist: ${f}`);
 });
 
 test('zipEntries reads a central directory and rejects a non-zip', () => {
