@@ -152,11 +152,17 @@ export interface StartOptions extends BoardVmOptions {
 
 export const DEFAULT_CPU = 'qemu64';
 
-/** Devices `start` can add (`-device NAME`), each with what it gives the guest. */
+/**
+ * Devices `start` can add, each with its QEMU -device value and what it gives the guest. The PCI
+ * ones sit at fixed slots above the plain board's: QEMU creates the `-drive if=virtio` disk after
+ * every -device, so an added device without an address would take the disk's slot, and the
+ * firmware's boot entry (in the saved vars.fd) would name an empty one (OVMF then tries PXE and
+ * ends in its shell).
+ */
 export const BOARD_DEVICES = {
-  'intel-iommu': 'an Intel IOMMU: the DMAR ACPI table (/sys/firmware/acpi/tables/DMAR)',
-  VGA: 'a display adapter: the DRM class (/sys/class/drm)',
-  'qemu-xhci': 'a USB 3 controller: the USB bus (/sys/bus/usb/devices)',
+  'intel-iommu': { device: 'intel-iommu', gives: 'an Intel IOMMU: the DMAR ACPI table (/sys/firmware/acpi/tables/DMAR)' },
+  VGA: { device: 'VGA,addr=0x10', gives: 'a display adapter: the DRM class (/sys/class/drm)' },
+  'qemu-xhci': { device: 'qemu-xhci,addr=0x11', gives: 'a USB 3 controller: the USB bus (/sys/bus/usb/devices)' },
 } as const;
 export type BoardDevice = keyof typeof BOARD_DEVICES;
 /** What ACRN's board inspector needs of the virtual board (docs/board-vm.md). */
@@ -209,14 +215,13 @@ export function machineArgs(disk: string, vars: string, cpu = DEFAULT_CPU, devic
     '-machine', 'q35', '-cpu', cpu, '-m', String(MEMORY_MIB), '-smp', String(cpus),
     '-display', 'none', '-no-user-config', '-nodefaults',
     // The IOMMU (not a PCI device) before the PCI devices, as QEMU wants it.
-    ...(devices.includes('intel-iommu') ? ['-device', 'intel-iommu'] : []),
+    ...(devices.includes('intel-iommu') ? ['-device', BOARD_DEVICES['intel-iommu'].device] : []),
     '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
     '-drive', `if=pflash,format=raw,file=${vars}`,
     '-drive', `file=${disk},if=virtio,format=qcow2,cache=unsafe`,
     '-device', 'virtio-net-pci,netdev=n0',
-    // Added PCI devices last: the disk and the NIC keep their slots, which the firmware's boot
-    // entry (in the saved vars.fd) names; before them, OVMF finds no boot disk and starts its shell.
-    ...devices.filter((d) => d !== 'intel-iommu').flatMap((d) => ['-device', d]),
+    // Added PCI devices at their own slots (BOARD_DEVICES): the disk and the NIC keep theirs.
+    ...devices.filter((d) => d !== 'intel-iommu').flatMap((d) => ['-device', BOARD_DEVICES[d].device]),
   ];
 }
 
