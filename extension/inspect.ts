@@ -108,12 +108,14 @@ export async function inspectBoardCommand(ctx: Ctx, passwords: SudoPasswords): P
       if (e instanceof InspectError) {
         for (const f of e.findings) (f.level === 'WARNING' ? log.warn : log.error).call(log, `inspector ${formatFinding(f)}`);
         if (e.code === InspectCodes.rebootRefused) return;
-        const buttons = e.code === InspectCodes.missingTools && !installMissing ? ['Install and Retry', 'Show Log'] : ['Show Log'];
+        const buttons = e.code === InspectCodes.missingTools && !installMissing ? ['Install and Retry', 'Show Log'] : e.code === InspectCodes.boardInvalid ? ['Open Board XML', 'Show Log'] : ['Show Log'];
         const a = await vscode.window.showErrorMessage(`acrn-nest: ${e.message}`, ...buttons);
         if (a === 'Install and Retry') {
           installMissing = true;
           continue;
         }
+        // The XML that failed the board schema is kept: the errors point into it.
+        if (a === 'Open Board XML') await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(out)), { preview: false });
         if (a === 'Show Log') log.show(true);
         return;
       }

@@ -115,8 +115,8 @@ export type { InspectEvent, InspectOptions, InspectResult, InspectorFinding } fr
 export { InspectCodes, InspectError, checkBoardName, describeMissing, formatFinding, inspectBoard, installCommand } from './inspect/index.js';
 
 // The virtual board.
-export type { Layout, VmHypervisor } from './boardvm/vm.js';
-export { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS, targetSettingFor } from './boardvm/vm.js';
+export type { BoardDevice, Layout, VmHypervisor } from './boardvm/vm.js';
+export { BOARD_DEVICES, BoardVm, BoardVmError, INSPECTABLE_BOARD, LAYOUTS, VM_HYPERVISORS, targetSettingFor } from './boardvm/vm.js';
 
 // Labs (LAVA).
 export type { LabDevice, LabJob, LabTestCase } from './lab/lava.js';

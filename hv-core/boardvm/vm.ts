@@ -105,6 +105,12 @@ export interface VmState {
   accel: 'kvm' | 'tcg';
   /** Why that accelerator (accel.ts chooseAccel). */
   accelWhy?: string;
+  /** QEMU's -cpu (StartOptions.cpu). */
+  cpu?: string;
+  /** Added devices (StartOptions.devices). */
+  devices?: BoardDevice[];
+  /** Virtual CPUs (StartOptions.cpus). */
+  cpus?: number;
   imageKey: string;
   startedAt: string;
 }
@@ -120,9 +126,49 @@ export interface StartOptions extends BoardVmOptions {
   hypervisor?: VmHypervisor;
   /** ACRN tree with debian/grub (the gsg layout's files). */
   acrnTree?: string;
-  /** SSH wait after resuming; default 120 s. */
+  /** SSH wait after resuming; default 120 s (400 s for a cold boot under TCG). */
   timeoutMs?: number;
+  /**
+   * QEMU's -cpu; default qemu64, the CPU the image was built and saved with. Another one (e.g.
+   * `qemu64,vendor=GenuineIntel` for ACRN's board inspector, which refuses a non-Intel vendor) is
+   * what the guest sees from its next reboot on: the resumed guest keeps the view its kernel took at
+   * the image's first boot. Not part of the image key.
+   */
+  cpu?: string;
+  /**
+   * Devices a real board has and the plain virtual board lacks, from BOARD_DEVICES (what ACRN's
+   * board inspector reads; it crashes without them). With any, the board boots cold (see cpus).
+   * Not part of the image key.
+   */
+  devices?: BoardDevice[];
+  /**
+   * Virtual CPUs (`-smp N`); default 1, as the image was saved. ACRN's board inspector needs two
+   * (its legacy parser reads /sys/devices/system/cpu/possible as a range "0-N" and crashes on a
+   * lone "0"). The saved guest has one: with more, the board boots cold from the image's disk
+   * instead of resuming (a minute or two under TCG). Not part of the image key.
+   */
+  cpus?: number;
 }
+
+export const DEFAULT_CPU = 'qemu64';
+
+/**
+ * Devices `start` can add, each with its QEMU -device value and what it gives the guest. The PCI
+ * ones sit at fixed slots above the plain board's: QEMU creates the `-drive if=virtio` disk after
+ * every -device, so an added device without an address would take the disk's slot, and the
+ * firmware's boot entry (in the saved vars.fd) would name an empty one (OVMF then tries PXE and
+ * ends in its shell).
+ */
+export const BOARD_DEVICES = {
+  'intel-iommu': { device: 'intel-iommu', gives: 'an Intel IOMMU: the DMAR ACPI table (/sys/firmware/acpi/tables/DMAR)' },
+  VGA: { device: 'VGA,addr=0x10', gives: 'a display adapter: the DRM class (/sys/class/drm)' },
+  'qemu-xhci': { device: 'qemu-xhci,addr=0x11', gives: 'a USB 3 controller: the USB bus (/sys/bus/usb/devices)' },
+} as const;
+export type BoardDevice = keyof typeof BOARD_DEVICES;
+/** What ACRN's board inspector needs of the virtual board (docs/board-vm.md). */
+export const INSPECTABLE_BOARD: Pick<StartOptions, 'cpu' | 'cpus' | 'devices'> = { cpu: 'qemu64,vendor=GenuineIntel', cpus: 2, devices: ['intel-iommu', 'VGA', 'qemu-xhci'] };
+/** A -cpu value: a model and its `,prop=value` options, nothing QEMU would read as another option. */
+const CPU_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*(,[A-Za-z0-9_.-]+(=[A-Za-z0-9_.-]+)?)*$/;
 
 export function defaultCacheDir(): string {
   if (process.env.ACRN_NEST_VM_CACHE) return process.env.ACRN_NEST_VM_CACHE;
@@ -164,14 +210,18 @@ export function imageKey(): string {
 }
 
 /** QEMU's machine: the same for provisioning and every start (the saved state needs that). */
-function machineArgs(disk: string, vars: string): string[] {
+export function machineArgs(disk: string, vars: string, cpu = DEFAULT_CPU, devices: readonly BoardDevice[] = [], cpus = 1): string[] {
   return [
-    '-machine', 'q35', '-cpu', 'qemu64', '-m', String(MEMORY_MIB), '-smp', '1',
+    '-machine', 'q35', '-cpu', cpu, '-m', String(MEMORY_MIB), '-smp', String(cpus),
     '-display', 'none', '-no-user-config', '-nodefaults',
+    // The IOMMU (not a PCI device) before the PCI devices, as QEMU wants it.
+    ...(devices.includes('intel-iommu') ? ['-device', BOARD_DEVICES['intel-iommu'].device] : []),
     '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
     '-drive', `if=pflash,format=raw,file=${vars}`,
     '-drive', `file=${disk},if=virtio,format=qcow2,cache=unsafe`,
     '-device', 'virtio-net-pci,netdev=n0',
+    // Added PCI devices at their own slots (BOARD_DEVICES): the disk and the NIC keep theirs.
+    ...devices.filter((d) => d !== 'intel-iommu').flatMap((d) => ['-device', BOARD_DEVICES[d].device]),
   ];
 }
 
@@ -312,14 +362,14 @@ export class BoardVm {
     return resolveTarget({ host: '127.0.0.1', port, user: 'root', identityFile: [key], knownHostsFile: knownHosts, sudo: false }, { sshConfigText: '' });
   }
 
-  private async spawnQemu(o: { disk: string; vars: string; qmp: string; pid: string; serialLog: string; sshPort: number; serial: number | undefined; incoming: string | undefined; accel?: 'kvm' | 'tcg' }): Promise<{ qmp: QmpClient; quit: () => Promise<void> }> {
+  private async spawnQemu(o: { disk: string; vars: string; qmp: string; pid: string; serialLog: string; sshPort: number; serial: number | undefined; incoming: string | undefined; accel?: 'kvm' | 'tcg'; cpu?: string; devices?: readonly BoardDevice[]; cpus?: number }): Promise<{ qmp: QmpClient; quit: () => Promise<void> }> {
     rmSync(o.qmp, { force: true });
     const serialDev = o.serial !== undefined
       ? `socket,id=ser0,host=127.0.0.1,port=${o.serial},server=on,wait=off,telnet=off,logfile=${o.serialLog},logappend=on`
       : `file,id=ser0,path=${o.serialLog},append=on`;
     const args = [
       '-name', 'acrn-nest-board-vm', '-accel', (o.accel ?? 'tcg') === 'tcg' ? TCG_ACCEL : 'kvm',
-      ...machineArgs(o.disk, o.vars),
+      ...machineArgs(o.disk, o.vars, o.cpu, o.devices, o.cpus),
       '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
       '-chardev', serialDev, '-serial', 'chardev:ser0',
       '-qmp', `unix:${o.qmp},server=on,wait=off`,
@@ -350,6 +400,10 @@ export class BoardVm {
     const hypervisor = o.hypervisor ?? 'xen-standin';
     if (!LAYOUTS.includes(layout)) throw new BoardVmError('bad-option', `unknown layout "${layout}" (ubuntu, gsg, saved)`);
     if (!VM_HYPERVISORS.includes(hypervisor)) throw new BoardVmError('bad-option', `unknown hypervisor "${hypervisor}" (acrn, xen-standin)`);
+    if (o.cpus !== undefined && !(Number.isInteger(o.cpus) && o.cpus >= 1 && o.cpus <= 8)) throw new BoardVmError('bad-option', `bad CPU count ${o.cpus}: 1 to 8`);
+    const bad = (o.devices ?? []).filter((d) => !Object.hasOwn(BOARD_DEVICES, d));
+    if (bad.length) throw new BoardVmError('bad-option', `unknown device ${bad.join(', ')} (${Object.keys(BOARD_DEVICES).join(', ')})`);
+    if (o.cpu !== undefined && !CPU_RE.test(o.cpu)) throw new BoardVmError('bad-option', `bad CPU "${o.cpu}": a QEMU -cpu model with ,prop=value options (e.g. qemu64,vendor=GenuineIntel)`);
     const running = this.state();
     if (running) throw new BoardVmError('already-running', `a virtual board already runs in ${this.dir} (pid ${running.pid}); stop it first: acrn-nest board-vm stop --dir ${this.dir}`);
     const missing = missingHostTools(hypervisor);
@@ -380,10 +434,14 @@ export class BoardVm {
     // The saved guest was made under TCG and resumes only there; under KVM the board boots cold
     // from the same disk (update-grub already ran on it), which KVM does in seconds.
     const kvm = verdict.accel === 'kvm';
-    const qemu = await this.spawnQemu({ disk: f.disk, vars: f.vars, qmp: f.qmp, pid: f.pid, serialLog: f.serialLog, sshPort, serial: serialPort, incoming: kvm ? undefined : path.join(img, 'state.mig'), accel: verdict.accel });
+    // The saved guest has one CPU and no added device: a machine with more CPUs cannot take its
+    // state (QEMU quits on the migration stream), so such a board boots cold too (a minute or two
+    // under TCG); so does one with added devices, which the saved firmware and kernel never saw.
+    const cold = kvm || (o.cpus ?? 1) !== 1 || (o.devices?.length ?? 0) > 0;
+    const qemu = await this.spawnQemu({ disk: f.disk, vars: f.vars, qmp: f.qmp, pid: f.pid, serialLog: f.serialLog, sshPort, serial: serialPort, incoming: cold ? undefined : path.join(img, 'state.mig'), accel: verdict.accel, ...(o.cpu ? { cpu: o.cpu } : {}), ...(o.devices?.length ? { devices: o.devices } : {}), ...(o.cpus ? { cpus: o.cpus } : {}) });
     try {
       // The guest was saved paused: once the state is in, let it run.
-      if (!kvm) {
+      if (!cold) {
         await waitIncoming(qemu.qmp);
         await qemu.qmp.execute('cont');
       }
@@ -394,12 +452,12 @@ export class BoardVm {
       qemu.qmp.close();
     }
     const pid = Number(readFileSync(f.pid, 'utf8').trim());
-    const state: VmState = { pid, sshPort, serialPort, layout, hypervisor, accel: verdict.accel, accelWhy: verdict.why, imageKey: imageKey(), startedAt: new Date().toISOString() };
+    const state: VmState = { pid, sshPort, serialPort, layout, hypervisor, accel: verdict.accel, accelWhy: verdict.why, cpu: o.cpu ?? DEFAULT_CPU, devices: [...(o.devices ?? [])], cpus: o.cpus ?? 1, imageKey: imageKey(), startedAt: new Date().toISOString() };
     writeFileSync(f.state, JSON.stringify(state, null, 2) + '\n');
     try {
       const root = this.rootTarget(sshPort, f.key, f.knownHosts, hostKey);
-      const conn = await waitForSsh(root, o.timeoutMs ?? 120_000, () => serialTail(f.serialLog, 0));
-      this.log(`${kvm ? 'booted under KVM' : 'resumed the booted guest'}; SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const conn = await waitForSsh(root, o.timeoutMs ?? (cold && !kvm ? 400_000 : 120_000), () => serialTail(f.serialLog, 0));
+      this.log(`${kvm ? 'booted under KVM' : cold ? 'booted cold (other CPUs or devices than the saved guest\'s)' : 'resumed the booted guest'}; SSH answers after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       try {
         // The guest's clock stood still while it was saved.
         await conn.run(['date', '-s', `@${Math.floor(Date.now() / 1000)}`]);

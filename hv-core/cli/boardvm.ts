@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, CliRun } from './io.js';
 import { UsageError } from './io.js';
-import type { Layout, VmHypervisor } from '../engine.js';
-import { BoardVm, BoardVmError, LAYOUTS, VM_HYPERVISORS } from '../engine.js';
+import type { BoardDevice, Layout, VmHypervisor } from '../engine.js';
+import { BOARD_DEVICES, BoardVm, BoardVmError, INSPECTABLE_BOARD, LAYOUTS, VM_HYPERVISORS } from '../engine.js';
 
 export const boardVmCommand: CliRun = {
   async run(argv: string[], io: CliIO): Promise<number> {
@@ -24,6 +24,10 @@ export const boardVmCommand: CliRun = {
         'acrn-tree': { type: 'string' },
         'cache-dir': { type: 'string' },
         timeout: { type: 'string' },
+        cpu: { type: 'string' },
+        device: { type: 'string', multiple: true },
+        inspectable: { type: 'boolean', default: false },
+        cpus: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -53,12 +57,17 @@ export const boardVmCommand: CliRun = {
       if (!Number.isFinite(s) || s <= 0) throw new UsageError(`--timeout must be a number of seconds, not '${values.timeout}'`);
       timeoutMs = s * 1000;
     }
+    const devices = (values.device ?? []) as BoardDevice[];
+    const unknown = devices.filter((d) => !Object.hasOwn(BOARD_DEVICES, d));
+    if (unknown.length) throw new UsageError(`--device must be one of ${Object.keys(BOARD_DEVICES).join(', ')}, not '${unknown.join("', '")}'`);
+    const cpus = values.cpus === undefined ? undefined : Number(values.cpus);
+    if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1 && cpus <= 8)) throw new UsageError(`--cpus must be a whole number from 1 to 8, not '${values.cpus}'`);
     const abs = (p: string): string => path.resolve(io.cwd, p);
     const vm = new BoardVm(abs(values.dir), { ...(values['cache-dir'] ? { cacheDir: abs(values['cache-dir']) } : {}), log: (l) => io.err(`board-vm: ${l}`) });
     try {
       switch (sub) {
         case 'start': {
-          const file = await vm.start({ layout, hypervisor, ...(values['acrn-tree'] ? { acrnTree: abs(values['acrn-tree']) } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+          const file = await vm.start({ layout, hypervisor, ...(values['acrn-tree'] ? { acrnTree: abs(values['acrn-tree']) } : {}), ...(timeoutMs ? { timeoutMs } : {}), ...(values.inspectable ? INSPECTABLE_BOARD : {}), ...(values.cpu ? { cpu: values.cpu } : {}), ...(devices.length ? { devices } : {}), ...(cpus ? { cpus } : {}) });
           if (hypervisor === 'xen-standin') io.out(`stand-in image (Xen, not ACRN) to deploy in place of acrn.bin: ${vm.file.standin}`);
           io.out(`console: acrn-nest console --target-file ${file}`);
           io.out(file);

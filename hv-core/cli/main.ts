@@ -49,7 +49,7 @@ export const COMMANDS: CliCommand[] = [
     name: 'board-vm',
     summary: 'a virtual board (Debian VM, real GRUB) to rehearse deploys on: start, power-cycle, stop, status',
     usage: 'acrn-nest board-vm prepare [--cache-dir DIR]\n' +
-      '       acrn-nest board-vm start --dir DIR [--layout ubuntu|gsg|saved] [--hypervisor acrn|xen-standin] [--acrn-tree DIR] [--timeout SEC]\n' +
+      '       acrn-nest board-vm start --dir DIR [--layout ubuntu|gsg|saved] [--hypervisor acrn|xen-standin] [--acrn-tree DIR] [--inspectable | --cpu MODEL --cpus N --device NAME...] [--timeout SEC]\n' +
       '       acrn-nest board-vm power-cycle|stop|status|link-up|link-down --dir DIR [--timeout SEC] [--json]',
     load: async () => (await import('./boardvm.js')).boardVmCommand,
   },

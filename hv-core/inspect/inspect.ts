@@ -14,7 +14,8 @@
  *  3 upload     the packed inspector to a mktemp folder in /tmp, unpacked there.
  *  4 run        `sudo python3 board_inspector/board_inspector.py NAME --out NAME.xml [--basic]` in
  *               that folder (as ACRN's Debian package runs it), its lines streamed as progress.
- *  5 fetch      the XML read back, checked to be an ACRN board file, written to `out`; the
+ *  5 fetch      the XML read back, checked to be an ACRN board file, written to `out`, then
+ *               validated against the tree's board schema (schema/board.xsd, v3.0 on); the
  *               staging folder removed.
  *
  * Every failure is an InspectError naming the step and the host, with the action that fixes it.
@@ -29,6 +30,7 @@ import { describeTarget } from '../ssh-target/resolve.js';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
 import type { DefaultBoot } from '../deploy/grubcfg.js';
 import { detectDialect } from '../scenario/dialect.js';
+import { BOARD_XSD, checkBoardSchema, formatBoardFindings } from '../schema/boardSchema.js';
 import { parseXml } from '../xml/parser.js';
 import { INSPECT_ENTRY_ID, INSPECT_SCRIPT, inspectBase, inspectEntryText, inspectScript } from './grubEntry.js';
 import type { InspectorFinding } from './output.js';
@@ -103,6 +105,8 @@ export interface InspectResult {
   success: string | undefined;
   /** The local board XML (undefined with preflightOnly). */
   out: string | undefined;
+  /** The board schema the XML was validated against; undefined when the tree has none (v2.x). */
+  boardSchema: string | undefined;
   timings: Partial<Record<InspectStepName, number>>;
 }
 
@@ -134,6 +138,7 @@ export const InspectCodes = {
   bootTimeout: 'inspect/boot-timeout',
   inspectorFailed: 'inspect/inspector-failed',
   notABoard: 'inspect/not-a-board',
+  boardInvalid: 'inspect/board-invalid',
   step: 'inspect/failed',
 } as const;
 
@@ -272,7 +277,7 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
     const problems = describeMissing(report);
     if (o.preflightOnly) {
       emit('preflight', 'done', problems.length || report.missingParams.length ? [...problems, ...(report.missingParams.length ? [`kernel parameters missing: ${report.missingParams.join(' ')}`] : [])].join('; ') : 'everything the inspector needs is there');
-      return { host, preflight: report, installed, bootSeconds: undefined, cmdline: report.cmdline, findings: [], success: undefined, out: undefined, timings };
+      return { host, preflight: report, installed, bootSeconds: undefined, cmdline: report.cmdline, findings: [], success: undefined, out: undefined, boardSchema: undefined, timings };
     }
     if (problems.length) {
       fail(`the board inspector cannot run: ${problems.join('; ')}. Fix: on ${t.host} run \`${installCommand(report) ?? 'install them'}\` (or pass --install-missing / answer "Install" in VS Code)`, InspectCodes.missingTools);
@@ -394,8 +399,19 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
     } catch (e) {
       fail(`cannot write ${o.out}: ${(e as Error).message}`, InspectCodes.step, findings, e);
     }
-    emit('fetch', 'done', `${o.out} (${Math.round(got.stdout.length / 1024)} KiB, an ACRN board file)`);
-    return { host, preflight: report, installed, bootSeconds, cmdline, findings, success, out: o.out, timings };
+    // Written first, so that the FILE:LINE:COL below point into a file the user can open.
+    const check = checkBoardSchema(got.stdout, o.acrnTree);
+    const invalid = check.findings.filter((f) => f.severity === 'error');
+    if (invalid.length) {
+      const lines = formatBoardFindings(o.out, got.stdout, invalid);
+      fail(
+        `the board XML does not match ${check.schema ?? BOARD_XSD} (${invalid.length} error${invalid.length > 1 ? 's' : ''}): ${lines.slice(0, 10).join('; ')}${lines.length > 10 ? `; and ${lines.length - 10} more` : ''}. It is kept in ${o.out} as the inspector wrote it, but ACRN's configurator and build will refuse it: run the inspector of the same ACRN tree you build with (an older or newer tree writes other elements), or report the inspector's findings above`,
+        InspectCodes.boardInvalid,
+        findings,
+      );
+    }
+    emit('fetch', 'done', `${o.out} (${Math.round(got.stdout.length / 1024)} KiB, an ACRN board file${check.schema ? `, valid against ${BOARD_XSD}` : `; ${o.acrnTree} has no ${BOARD_XSD} to check it against (ACRN v2.x)`})`);
+    return { host, preflight: report, installed, bootSeconds, cmdline, findings, success, out: o.out, boardSchema: check.schema, timings };
   } catch (e) {
     const err = e instanceof InspectError ? e : new InspectError(step, host, (e as Error).message, e instanceof ChangedHostKeyError || e instanceof UnknownHostKeyError ? (e as AcrnNestError).code : ((e as { code?: string }).code ?? InspectCodes.step), [], e);
     emit(err.step, 'failed', err.reason);

@@ -427,6 +427,22 @@ export function loadSchema(tree: string): SchemaModel {
   };
 }
 
+export const BOARD_XSD = path.join(SCHEMA_DIR, 'board.xsd');
+
+/**
+ * The tree's board schema, `misc/config_tools/schema/board.xsd` (ACRN v3.0 on: what its
+ * Configurator checks a board XML against), as a model for validate.ts; undefined when the tree
+ * has none (v2.x trees). Not cached: it is read once per board inspection.
+ */
+export function loadBoardSchema(tree: string): SchemaModel | undefined {
+  const file = path.join(tree, BOARD_XSD);
+  if (!existsSync(file)) return undefined;
+  const reader = new XsdReader();
+  const b = new ModelBuilder(reader, 'config');
+  b.schema(file);
+  return { origin: file, family: 'v3', label: versionLabel(tree) ?? 'v3', populatesDefaults: false, elements: b.elements, types: b.types, asserts: b.asserts, datachecks: [], files: reader.files };
+}
+
 function findVm(elements: Record<string, ElementDecl>, types: Record<string, TypeDef>): ElementDecl | undefined {
   const root = elements['acrn-config'];
   if (!root) return undefined;
