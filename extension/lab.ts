@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import { LabError, LavaClient, formatLogLine, labIdentity } from '../hv-core/engine.js';
 import type { LabDevice, LabJob } from '../hv-core/engine.js';
-import { followJobs, labRun, summarize } from '../hv-core/engine.js';
+import { followJobs, labRun, labScenario, summarize } from '../hv-core/engine.js';
 import { builtinTemplate } from '../hv-core/engine.js';
 import type { Template } from '../hv-core/engine.js';
 import { Commands, Settings, Views } from './constants.js';
@@ -169,10 +169,16 @@ async function runOnLab(ctx: Ctx, view: LabView): Promise<void> {
   const count = await vscode.window.showInputBox({ title: `acrn-nest: how many ${deviceType} boards?`, value: '1', validateInput: (v) => (/^[1-9]\d?$/.test(v) ? undefined : 'a number from 1 to 99') });
   if (!count) return;
   const doc = vscode.window.activeTextEditor?.document;
-  const scenario = doc && doc.fileName.endsWith('.xml') ? path.basename(doc.fileName, '.xml') : 'scenario';
+  // The active scenario goes with the job (the worker's deploy checks the kernel tag with it and adds
+  // pre-launched VMs' modules); saved first, since the worker reads the file.
+  let scenario: ReturnType<typeof labScenario> | undefined;
+  if (doc && !doc.isUntitled && /<acrn-config\b/.test(doc.getText())) {
+    if (doc.isDirty) await doc.save();
+    scenario = labScenario(doc.fileName);
+  }
   const sha256 = createHash('sha256').update(readFileSync(image)).digest('hex');
   const jobs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: submitting to ${c.host}` }, () =>
-    labRun(c, { deviceType, count: Number(count), imageUrl: pathToFileURL(image).href, imageSha256: sha256, scenario, template: workspaceTemplate(deviceType), log: (l) => ctx.log.info(l) }),
+    labRun(c, { deviceType, count: Number(count), imageUrl: pathToFileURL(image).href, imageSha256: sha256, ...(scenario ? { scenario } : {}), template: workspaceTemplate(deviceType), log: (l) => ctx.log.info(l) }),
   );
   ctx.log.info(`submitted ${jobs.map((j) => `job ${j.id}`).join(', ')} to ${c.host}`);
   view.refresh();

@@ -121,6 +121,6 @@ export { BOARD_DEVICES, BoardVm, BoardVmError, INSPECTABLE_BOARD, LAYOUTS, VM_HY
 // Labs (LAVA).
 export type { LabDevice, LabJob, LabTestCase } from './lab/lava.js';
 export { LabError, LabErrorCodes, LavaClient, formatLogLine, labIdentity } from './lab/lava.js';
-export { followJobs, labRun, summarize } from './lab/run.js';
+export { followJobs, labRun, labScenario, summarize } from './lab/run.js';
 export type { Template } from './lab/template.js';
 export { builtinTemplate } from './lab/template.js';

@@ -1,6 +1,7 @@
 /**
  * `acrn-nest lab run|devices|jobs|logs|results|cancel|template`: acrn-nest as a client of a LAVA
- * lab (hv-core/lab). One part of the CLI bundle (dist/cli/lab.js).
+ * lab (hv-core/lab); `lab flash`, the worker's side (labFlash.ts). One part of the CLI bundle
+ * (dist/cli/lab.js).
  *
  * The token comes from --token-file FILE or ACRN_NEST_LAB_TOKEN, never from an argument (it
  * would show in `ps`), and is never printed. The lab URL from --lab or ACRN_NEST_LAB_URL.
@@ -18,9 +19,10 @@ import { LabError, LabErrorCodes, LavaClient, formatLogLine } from '../engine.js
 import type { LabTestCase } from '../engine.js';
 import { builtinTemplate } from '../engine.js';
 import type { Template } from '../engine.js';
-import { followJobs, labRun, summarize } from '../engine.js';
+import { followJobs, labRun, labScenario, summarize } from '../engine.js';
+import { flashCmd } from './labFlash.js';
 
-const SUBS = ['run', 'devices', 'jobs', 'logs', 'results', 'cancel', 'template'] as const;
+const SUBS = ['run', 'devices', 'jobs', 'logs', 'results', 'cancel', 'template', 'flash'] as const;
 
 /** The workspace's own job template, used when --job-template is not given and it exists. */
 export const WORKSPACE_TEMPLATE = path.join('.acrn-nest', 'lava-job.yaml');
@@ -94,8 +96,14 @@ export const labCommand: CliRun = {
         limit: { type: 'string' },
         'timeout-minutes': { type: 'string' },
         json: { type: 'boolean', default: false },
+        // lab flash (on the worker)
+        'target-file': { type: 'string' },
+        'power-cycle': { type: 'string' },
+        panic: { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
+    if (sub === 'flash') return flashCmd(io, values);
     if (sub === 'template') {
       io.out(builtinTemplate(values['device-type'] ?? 'acrn-board').text.trimEnd());
       return 0;
@@ -191,7 +199,6 @@ async function runCmd(
   const count = values.count ? Number(values.count) : values.device?.length ? values.device.length : 1;
   if (!Number.isInteger(count) || count <= 0 || count > 64) throw new UsageError(`--count must be 1..64, not '${values.count}'`);
   if (!values.image) throw new UsageError('--image FILE is required (acrn.bin, or the stand-in image)');
-  if (!values.scenario) throw new UsageError('--scenario S is required (the scenario the image was built for)');
   const image = path.resolve(io.cwd, values.image);
   let bytes: Buffer;
   try {
@@ -203,13 +210,14 @@ async function runCmd(
   const timeoutMin = values['timeout-minutes'] ? Number(values['timeout-minutes']) : 45;
   if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new UsageError(`--timeout-minutes must be a number, not '${values['timeout-minutes']}'`);
   const template = loadTemplate(io, values['job-template'], deviceType);
+  const scenario = values.scenario ? labScenario(path.resolve(io.cwd, values.scenario)) : undefined;
   const jobs = await labRun(client, {
     deviceType,
     count,
     ...(values.device?.length ? { devices: values.device } : {}),
     imageUrl: values['image-url'] ?? pathToFileURL(image).href,
     imageSha256: sha256,
-    scenario: values.scenario,
+    ...(scenario ? { scenario } : {}),
     template,
     jobTimeoutMinutes: timeoutMin,
     log: (l) => io.err(l),

@@ -21,6 +21,7 @@ export const LabErrorCodes = {
   unknownDevice: 'lab/unknown-device',
   rejected: 'lab/job-rejected',
   submitUncertain: 'lab/submit-uncertain',
+  badScenario: 'lab/bad-scenario',
   http: 'lab/http',
 } as const;
 

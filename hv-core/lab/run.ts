@@ -2,7 +2,12 @@
  * Running an image on a lab: one LAVA job per board from a job template, then following the
  * jobs (their logs as they are written, their state) and reading their test results.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { scenarioInfo } from '../deploy/scenario-info.js';
 import { FINISHED, LabError, LabErrorCodes } from './lava.js';
 import type { LabJob, LabLogLine, LabTestCase, LavaClient } from './lava.js';
 import { locateLavaError, renderTemplate } from './template.js';
@@ -16,7 +21,12 @@ export interface LabRunOptions {
   devices?: string[];
   imageUrl: string;
   imageSha256: string;
-  scenario: string;
+  /**
+   * The scenario XML the image was built from, as the worker gets it (the job downloads it and
+   * the worker's deploy checks the kernel tag and adds pre-launched VMs' modules with it); none:
+   * the deploy goes without (docs/lab.md).
+   */
+  scenario?: { name: string; url: string; sha256: string };
   template: Template;
   jobTimeoutMinutes?: number;
   loginUser?: string;
@@ -30,6 +40,35 @@ export interface SubmittedJob {
   id: number;
   device?: string;
   definition: string;
+}
+
+/**
+ * `lab run --scenario FILE`: the scenario XML the image was built from, for the worker's deploy
+ * (its kernel tag check, pre-launched VMs' modules); the job downloads it from a file:// URL as it
+ * does the image. Checked before anything is submitted.
+ */
+export function labScenario(file: string): { name: string; url: string; sha256: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new LabError(LabErrorCodes.badScenario, `--scenario is the scenario XML the image was built from (the worker's deploy gets it): cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let info: ReturnType<typeof scenarioInfo>;
+  try {
+    info = scenarioInfo(bytes.toString('utf8'), file);
+  } catch (e) {
+    throw new LabError(LabErrorCodes.badScenario, (e as Error).message);
+  }
+  if (info.acpiModules.length) {
+    throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs with ACPI tables (${info.acpiModules.map((m) => m.file).join(', ')}), which a lab job does not carry to the worker: deploy it directly (acrn-nest deploy --scenario FILE --acpi-dir DIR)`);
+  }
+  return { name: path.basename(file), url: pathToFileURL(file).href, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The image's file name, from its URL (the job's name shows it). */
+function imageName(url: string): string {
+  return decodeURIComponent(url.replace(/[?#].*$/, '').split('/').pop() || 'image');
 }
 
 /** Checks the lab knows the device type (and the boards), renders the jobs, submits each once. */
@@ -55,11 +94,11 @@ export async function labRun(client: LavaClient, o: LabRunOptions): Promise<Subm
   const boards: (string | undefined)[] = o.devices?.length ? o.devices : Array.from({ length: o.count }, () => undefined);
   const definitions = boards.map((device, i) =>
     renderTemplate(o.template, {
-      job_name: `acrn-nest: ${o.scenario} on ${device ?? o.deviceType}${boards.length > 1 ? ` (${i + 1}/${boards.length})` : ''}`,
+      job_name: `acrn-nest: ${imageName(o.imageUrl)}${o.scenario ? ` (${o.scenario.name})` : ''} on ${device ?? o.deviceType}${boards.length > 1 ? ` (${i + 1}/${boards.length})` : ''}`,
       device_type: o.deviceType,
       image_url: o.imageUrl,
       image_sha256: o.imageSha256,
-      scenario: o.scenario,
+      ...(o.scenario ? { scenario: o.scenario.name, scenario_url: o.scenario.url, scenario_sha256: o.scenario.sha256 } : {}),
       tags: device ? [device] : [],
       job_timeout: o.jobTimeoutMinutes ?? 45,
       login_user: o.loginUser ?? 'acrn',

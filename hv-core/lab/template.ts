@@ -14,7 +14,15 @@ export interface TemplateValues {
   /** Where the worker downloads the image from: file:// (a path the worker sees) or http(s). */
   image_url: string;
   image_sha256: string;
-  scenario: string;
+  /**
+   * The scenario XML the image was built from (`lab run --scenario FILE`), or none: its file name,
+   * where the worker downloads it from, its SHA-256. The worker's deploy gets it (the kernel tag
+   * check, pre-launched VMs' modules). Optional: a line with one of these placeholders is left
+   * out (an empty line, so line numbers stay) when the job has no scenario.
+   */
+  scenario?: string;
+  scenario_url?: string;
+  scenario_sha256?: string;
   /** Device tags the job asks for (`--device NAME` asks for the tag NAME). */
   tags: string[];
   /** Minutes for the whole job. */
@@ -24,7 +32,7 @@ export interface TemplateValues {
   login_password: string;
   /** The shell prompt after login. */
   shell_prompt: string;
-  [k: string]: string | number | string[];
+  [k: string]: string | number | string[] | undefined;
 }
 
 export interface Template {
@@ -35,7 +43,9 @@ export interface Template {
 
 /**
  * The built-in job for an ACRN board (device type `acrn-board`, hv-core/lab/device/): the flasher
- * runs `acrn-nest deploy` on the worker (upload, one-shot boot, verify, default), the board is
+ * runs `acrn-nest lab flash` on the worker, which is `acrn-nest deploy` (upload, one-shot boot,
+ * verify, default) with the job's scenario, watching the board's console for a panic while it
+ * runs (then it power-cycles the board back into its previous default), the board is
  * power-cycled into what is now its default, LAVA waits for the Service VM's login on the console
  * and runs the smoke test there; `acrn-nest doctor` runs on the worker as a user command. LAVA
  * records each step as a test case: deploy, boot and login in its suite `lava`, the smoke test
@@ -49,8 +59,9 @@ visibility: public
 priority: medium
 tags: {{ tags }}
 metadata:
-  acrn_scenario: {{ scenario }}
   acrn_image_sha256: {{ image_sha256 }}
+  acrn_scenario: {{ scenario }}
+  acrn_scenario_sha256: {{ scenario_sha256 }}
 timeouts:
   job:
     minutes: {{ job_timeout }}
@@ -72,6 +83,8 @@ actions:
       image:
         url: {{ image_url }}
         sha256sum: {{ image_sha256 }}
+      # the scenario XML, when lab run has --scenario: the worker's deploy gets it too
+      scenario: {url: {{ scenario_url }}, sha256sum: {{ scenario_sha256 }}}
 - boot:
     method: minimal
     timeout:
@@ -121,17 +134,25 @@ export function builtinTemplate(deviceType: string): Template {
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g;
 
-/** Fills the placeholders; an unknown one is an error at its line, before anything is sent. */
+/** Placeholders a job may have no value for: a line using one without a value is left out. */
+export const OPTIONAL_PLACEHOLDERS = ['scenario', 'scenario_url', 'scenario_sha256'] as const;
+
+/**
+ * Fills the placeholders; an unknown one is an error at its line, before anything is sent. A line
+ * with an optional placeholder the job has no value for becomes an empty line (line numbers stay).
+ */
 export function renderTemplate(t: Template, values: TemplateValues): string {
   const extra: Record<string, string | number | string[]> = { image_sha256_16: values.image_sha256.slice(0, 16) };
-  const all = { ...extra, ...values };
+  const all: Record<string, string | number | string[] | undefined> = { ...extra, ...values };
+  const optional = new Set<string>(OPTIONAL_PLACEHOLDERS);
   const lines = t.text.split('\n');
   return lines
     .map((line, i) => {
       if (/^\s*#/.test(line)) return line;
+      if ([...line.matchAll(PLACEHOLDER)].some((m) => optional.has(m[1]!) && all[m[1]!] === undefined)) return '';
       return line.replace(PLACEHOLDER, (_m, name: string) => {
         const v = all[name];
-        if (v === undefined) throw new LabError(LabErrorCodes.rejected, `${t.source}:${i + 1}: unknown placeholder {{ ${name} }} (known: ${Object.keys(all).sort().join(', ')})`);
+        if (v === undefined) throw new LabError(LabErrorCodes.rejected, `${t.source}:${i + 1}: unknown placeholder {{ ${name} }} (known: ${[...new Set([...Object.keys(all), ...optional])].sort().join(', ')})`);
         // A placeholder inside a quoted string is filled in raw (it is part of that string).
         const before = line.slice(0, line.indexOf(`{{`));
         const inQuotes = (before.match(/"/g) ?? []).length % 2 === 1;

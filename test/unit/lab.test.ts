@@ -7,18 +7,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { LabError, LabErrorCodes, LavaClient, labIdentity, normalizeLabUrl, parseLogLine } from '../../hv-core/lab/lava';
 import { ACRN_BOARD_TEMPLATE, builtinTemplate, findKeyPath, locateLavaError, renderTemplate } from '../../hv-core/lab/template';
 import type { TemplateValues } from '../../hv-core/lab/template';
 import { summarize } from '../../hv-core/lab/run';
 import { runCli } from '../../hv-core/cli/main';
+import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
 const values: TemplateValues = {
-  job_name: 'acrn-nest: shared on acrn-board (1/2)',
+  job_name: 'acrn-nest: acrn.bin (shared.xml) on acrn-board (1/2)',
   device_type: 'acrn-board',
   image_url: 'file:///tmp/x/acrn.bin',
   image_sha256: 'ab'.repeat(32),
-  scenario: 'shared',
+  scenario: 'shared.xml',
+  scenario_url: 'file:///tmp/x/shared.xml',
+  scenario_sha256: 'cd'.repeat(32),
   tags: [],
   job_timeout: 45,
   login_user: 'acrn',
@@ -37,6 +44,21 @@ test('rendering keeps every line where the template has it, and fills values as 
   assert.ok(b.includes('        url: "file:///tmp/x/acrn.bin"'), out);
   assert.ok(out.includes(`"booted-image-${'ab'.repeat(8)}-end"`), 'the sha prefix inside a quoted string is filled in raw');
   assert.ok(!/\{\{/.test(out.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n')), 'no placeholder left');
+});
+
+test('the scenario goes to the worker as a download of its own; a job without one leaves its lines out, line numbers kept', () => {
+  const t = builtinTemplate('acrn-board');
+  const a = t.text.split('\n');
+  const withIt = renderTemplate(t, values).split('\n');
+  assert.ok(withIt.includes(`      scenario: {url: "file:///tmp/x/shared.xml", sha256sum: "${'cd'.repeat(32)}"}`), withIt.join('\n'));
+  assert.ok(withIt.includes('  acrn_scenario: "shared.xml"'));
+  const { scenario: _s, scenario_url: _u, scenario_sha256: _h, ...rest } = values;
+  const without = renderTemplate(t, rest).split('\n');
+  assert.equal(without.length, a.length, 'line numbers stay');
+  const left = a.flatMap((l, i) => (without[i] === '' && l !== '' ? [l.trim()] : []));
+  assert.deepEqual(left, ['acrn_scenario: {{ scenario }}', 'acrn_scenario_sha256: {{ scenario_sha256 }}', 'scenario: {url: {{ scenario_url }}, sha256sum: {{ scenario_sha256 }}}']);
+  assert.ok(!without.some((l) => /scenario/.test(l) && !l.trimStart().startsWith('#')), 'no scenario in the job');
+  assert.throws(() => renderTemplate({ source: 'x.yaml', text: 'a: {{ nope }}\n' }, rest), /known: .*scenario_url/, 'the optional ones are listed as known');
 });
 
 test('an unknown placeholder is an error at its line, before anything is sent', () => {
@@ -176,14 +198,104 @@ test('acrn-nest lab: usage errors exit 2 before any request; template prints the
   assert.match((await run(['lab', 'devices'])).err, /--lab URL is required \(or ACRN_NEST_LAB_URL\)/);
   // Port 9 (discard) on loopback is never asked: these fail on their arguments first.
   const lab = ['--lab', 'http://127.0.0.1:9/'];
-  assert.match((await run(['lab', 'run', ...lab, '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--device-type T is required/);
-  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '2', '--device', 'a', '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /exclude each other/);
-  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '0', '--image', 'x', '--scenario', 's'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--count must be 1\.\.64/);
+  assert.match((await run(['lab', 'run', ...lab, '--image', 'x'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--device-type T is required/);
+  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '2', '--device', 'a', '--image', 'x'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /exclude each other/);
+  assert.match((await run(['lab', 'run', ...lab, '--device-type', 't', '--count', '0', '--image', 'x'], { ACRN_NEST_LAB_TOKEN: 't' })).err, /--count must be 1\.\.64/);
   assert.match((await run(['lab', 'cancel', ...lab, 'abc'])).err, /'abc' is not a job id/);
   const missingTokenFile = await run(['lab', 'jobs', ...lab, '--token-file', '/nonexistent/token']);
   assert.equal(missingTokenFile.code, 1);
   assert.match(missingTokenFile.err, /cannot read the token file \/nonexistent\/token: ENOENT/);
+  // --scenario is the scenario XML the worker's deploy gets: checked before any request.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-lab-unit-'));
+  try {
+    const img = path.join(dir, 'acrn.bin');
+    writeFileSync(img, 'x');
+    const runScenario = (f: string): Promise<{ code: number; out: string; err: string }> => run(['lab', 'run', ...lab, '--device-type', 't', '--image', img, '--scenario', f], { ACRN_NEST_LAB_TOKEN: 't' });
+    const noFile = await runScenario(path.join(dir, 'shared'));
+    assert.equal(noFile.code, 1);
+    assert.match(noFile.err, /--scenario is the scenario XML the image was built from \(the worker's deploy gets it\): cannot read \S+shared: ENOENT/);
+    writeFileSync(path.join(dir, 'board.xml'), '<acrn-config board="x"><BIOS_INFO>y</BIOS_INFO></acrn-config>\n');
+    const board = await runScenario(path.join(dir, 'board.xml'));
+    assert.equal(board.code, 1);
+    assert.match(board.err, /board\.xml is not an ACRN scenario/);
+    writeFileSync(path.join(dir, 'hybrid.xml'), '<acrn-config>\n<hv><FEATURES><RELOC_ENABLED>y</RELOC_ENABLED></FEATURES></hv>\n<vm id="0"><load_order>PRE_LAUNCHED_VM</load_order><name>RTVM</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n<vm id="1"><load_order>SERVICE_VM</load_order><name>ACRN_Service_VM</name><os_config><kern_mod>Linux_bzImage</kern_mod></os_config></vm>\n</acrn-config>\n');
+    const acpi = await runScenario(path.join(dir, 'hybrid.xml'));
+    assert.equal(acpi.code, 1);
+    assert.match(acpi.err, /hybrid\.xml has pre-launched VMs with ACPI tables \(ACPI_VM0\.bin\), which a lab job does not carry to the worker: deploy it directly/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const t = await run(['lab', 'template']);
   assert.equal(t.code, 0);
   assert.equal(t.out, ACRN_BOARD_TEMPLATE.trimEnd());
 });
+
+test('lab flash (the worker\'s flasher): LAVA\'s {SCENARIO} left as it is means no scenario; a panic on the console runs the power cycle, which ends the deploy\'s wait', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-lab-flash-'));
+  // The board's SSH: accepts and never speaks (the deploy waits in its connect) until the power
+  // cycle "resets" the board, which closes every connection.
+  const sockets = new Set<net.Socket>();
+  const ssh = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  // The board's serial port: ACRN's panic as v3.3 prints it under QEMU (measured, board-vm.md).
+  const serial = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.write('ACRN Hypervisor\r\n[12345us][cpu=0][sev=1][seq=7]:PANIC: init_pcpu_pre line: 154\r\n\x1b[0m');
+  });
+  await Promise.all([ssh, serial].map((srv) => new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))));
+  const port = (s: net.Server): number => (s.address() as AddressInfo).port;
+  try {
+    const image = path.join(dir, 'acrn.bin');
+    writeFileSync(image, writeMultiboot2Header(Buffer.alloc(4096)));
+    writeFileSync(path.join(dir, 'id'), 'not a key\n');
+    writeFileSync(path.join(dir, 'known_hosts'), '');
+    const tf = path.join(dir, 'target.json');
+    writeFileSync(tf, JSON.stringify({ host: '127.0.0.1', port: port(ssh), user: 'acrn', identityFile: path.join(dir, 'id'), knownHostsFile: path.join(dir, 'known_hosts'), console: { type: 'tcp', host: '127.0.0.1', port: port(serial) } }));
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['lab', 'flash', '--target-file', tf, '--image', image, ...args], { out: (l) => out.push(l), err: (l) => err.push(l), cwd: dir, env: {} });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    // A scenario the job names goes to the deploy, which reads it before touching the board.
+    const named = await run(['--scenario', path.join(dir, 'scenario', 'shared.xml')]);
+    assert.equal(named.code, 1);
+    assert.match(named.err, /deploy failed at step 1 .*shared\.xml/);
+    // The power cycle: a command of the device's; here it "resets" the board (drops its SSH).
+    const cycled = path.join(dir, 'cycled');
+    const none = run(['--scenario', '{SCENARIO}', '--power-cycle', `echo board reset; touch ${cycled}`]);
+    const powered = await Promise.race([watchFile(cycled), none.then(() => 'flash ended first')]);
+    assert.equal(powered, 'created', 'the panic ran the power cycle while the deploy waited');
+    for (const s of sockets) s.destroy();
+    ssh.close();
+    const r = await none;
+    assert.equal(r.code, 1, r.err);
+    assert.ok(!/SCENARIO|scenario/.test(r.err), `no scenario read: ${r.err}`);
+    assert.match(r.out, /^console: \[\d+us\]\[cpu=0\]\[sev=1\]\[seq=7\]:PANIC: init_pcpu_pre line: 154$/m, 'the console\'s lines go into the job\'s log, escapes and CRs removed');
+    assert.match(r.out, /^power: board reset$/m);
+    assert.match(r.err, /console shows a panic \(.*PANIC: init_pcpu_pre line: 154\): power-cycling it \(echo board reset/);
+    assert.match(r.err, /the new image panicked on .*after the power cycle the board runs its previous default, unchanged/);
+  } finally {
+    ssh.close();
+    serial.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Resolves 'created' once the file exists (fs.watch on its folder: an event, no polling). */
+function watchFile(file: string): Promise<string> {
+  return new Promise((resolve) => {
+    const w = watch(path.dirname(file), () => {
+      if (existsSync(file)) {
+        w.close();
+        resolve('created');
+      }
+    });
+    if (existsSync(file)) {
+      w.close();
+      resolve('created');
+    }
+  });
+}

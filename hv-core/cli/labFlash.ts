@@ -1,0 +1,114 @@
+/**
+ * `acrn-nest lab flash`: what a LAVA worker runs as the `acrn-board` device type's flasher
+ * (hv-core/lab/device/acrn-board.jinja2). It is `acrn-nest deploy` (upload, one-shot boot, verify,
+ * only then the default) with the job's scenario, while the board's console is read: its lines go
+ * into the job's log, and when they show a panic (ACRN's `PANIC:`, a kernel panic) the board is
+ * power-cycled with the device's power command, so it boots its previous default (the one-shot
+ * entry is spent) and the deploy fails at its verify step, the default unchanged, in seconds
+ * rather than at the end of the reboot timeout with the board left hung.
+ *
+ * `--scenario {SCENARIO}`: LAVA's flasher replaces `{SCENARIO}` by the job's download named
+ * `scenario` and leaves it as it is when the job has none (lab run without --scenario): then the
+ * deploy goes without a scenario.
+ */
+import { spawn } from 'node:child_process';
+import type { CliIO } from './io.js';
+import { UsageError } from './io.js';
+import { ConsoleSession, hypervisorSource } from '../engine.js';
+import { openTargetFile } from './nest-target.js';
+import { deployCommand } from './deploy.js';
+
+/** What LAVA leaves in the command when the job has no download of that name. */
+export const NO_SCENARIO = '{SCENARIO}';
+/** ACRN's panic() prints `PANIC: <function> line: <n>`; Linux `Kernel panic - not syncing`. */
+export const DEFAULT_PANIC = 'PANIC:|Kernel panic';
+
+/** Removes terminal escapes and carriage returns from console text (the job log is plain text). */
+export function plainConsoleText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '').replace(/\r/g, '');
+}
+
+export async function flashCmd(io: CliIO, values: { 'target-file'?: string; image?: string; scenario?: string; 'power-cycle'?: string; panic?: string; timeout?: string }): Promise<number> {
+  if (!values['target-file']) throw new UsageError('lab flash: --target-file FILE is required (the board\'s target file on the worker)');
+  if (!values.image) throw new UsageError('lab flash: --image FILE is required (LAVA\'s {IMAGE})');
+  let panic: RegExp;
+  try {
+    panic = new RegExp(values.panic ?? DEFAULT_PANIC);
+  } catch (e) {
+    throw new UsageError(`lab flash: --panic: ${(e as Error).message}`);
+  }
+  const scenario = values.scenario && values.scenario !== NO_SCENARIO ? values.scenario : undefined;
+  const t = openTargetFile(values['target-file'], io);
+  const name = t.resolved.name;
+  const source = hypervisorSource(t.nest.console, name, t.provider, (c) => t.other(c));
+  const session = new ConsoleSession(source, { reconnect: true });
+  let partial = '';
+  let seen = '';
+  let panicked: string | undefined;
+  let cycling: Promise<number> | undefined;
+  const powerCycle = values['power-cycle']?.trim();
+  session.on('data', (d) => {
+    const text = plainConsoleText(partial + d.toString('latin1'));
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) io.out(`console: ${l}`);
+    seen = (seen + text).slice(-8192);
+    if (panicked !== undefined) return;
+    const m = panic.exec(seen + partial);
+    if (!m) return;
+    const at = seen + partial;
+    const lineStart = at.lastIndexOf('\n', m.index) + 1;
+    const lineEnd = at.indexOf('\n', m.index);
+    panicked = at.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim();
+    if (partial) {
+      io.out(`console: ${partial}`);
+      partial = '';
+    }
+    if (!powerCycle) {
+      io.err(`acrn-nest lab flash: ${name}'s console shows a panic (${panicked}); no --power-cycle command: the board stays where it is until the deploy's reboot timeout`);
+      return;
+    }
+    io.err(`acrn-nest lab flash: ${name}'s console shows a panic (${panicked}): power-cycling it (${powerCycle}) so it boots its previous default`);
+    cycling = runPowerCycle(powerCycle, io);
+  });
+  session.on('status', (ev) => {
+    if (ev.type === 'connected' || ev.type === 'reconnected' || ev.type === 'disconnected') io.out(`console: [${ev.message}]`);
+  });
+  session.start().catch(() => undefined);
+  let code: number;
+  try {
+    code = await deployCommand.run(
+      ['--target-file', values['target-file'], '--image', values.image, ...(scenario ? ['--scenario', scenario] : []), ...(values.timeout ? ['--timeout', values.timeout] : [])],
+      io,
+    );
+    if (cycling) {
+      const pc = await cycling;
+      if (pc !== 0) io.err(`acrn-nest lab flash: the power cycle (${powerCycle}) exited ${pc}`);
+    }
+  } finally {
+    if (partial) io.out(`console: ${partial}`);
+    await session.close();
+    t.close();
+  }
+  if (panicked !== undefined) {
+    io.err(`acrn-nest lab flash: the new image panicked on ${name} (${panicked})${code === 0 ? '' : `; ${powerCycle ? 'after the power cycle the board runs its previous default, unchanged' : 'the board needs a power cycle: it boots its previous default, unchanged'}`}`);
+  }
+  return code;
+}
+
+function runPowerCycle(cmd: string, io: CliIO): Promise<number> {
+  return new Promise((resolve) => {
+    const c = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: io.env });
+    const pipe = (d: Buffer): void => {
+      for (const l of d.toString().split('\n')) if (l.trim()) io.out(`power: ${l}`);
+    };
+    c.stdout.on('data', pipe);
+    c.stderr.on('data', pipe);
+    c.on('error', (e) => {
+      io.err(`acrn-nest lab flash: cannot run the power cycle: ${e.message}`);
+      resolve(127);
+    });
+    c.on('close', (status) => resolve(status ?? 1));
+  });
+}
