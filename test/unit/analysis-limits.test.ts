@@ -48,12 +48,14 @@ const manyAttributes = (n: number): string => `<acrn-config ${Array.from({ lengt
 // 4x the attributes, both sizes past the point where the tag outgrows V8's young generation (below
 // it, GC makes small tags look up to 3x cheaper per attribute): linear is 4x, quadratic 16x (the
 // old scan of earlier attributes and of the document up to the next '<' made it 30x and more).
-test('attribute parsing is linear: 4x the attributes (160k -> 640k) cost at most 8x the CPU time (quadratic would be 16x)', () => {
+test('attribute parsing is linear: 4x the attributes (160k -> 640k) cost at most 11x the CPU time (quadratic would be 16x)', () => {
   cpuOfParse(manyAttributes(20_000)); // warm-up (JIT)
   const small = cpuOfParse(manyAttributes(160_000));
   const large = cpuOfParse(manyAttributes(640_000));
   const ratio = large / Math.max(small, 1);
-  assert.ok(ratio <= 8, `640k attributes took ${ratio.toFixed(1)}x the CPU time of 160k`);
+  // Linear measures 4-6x alone and up to 9.2x when the machine is busy (process CPU time includes
+  // V8's parallel GC threads, and the large document's old-generation collections grow with it).
+  assert.ok(ratio <= 11, `640k attributes took ${ratio.toFixed(1)}x the CPU time of 160k`);
   // Duplicates are still found.
   const dup = parseXml('<acrn-config a="1" b="2" a="3"/>');
   assert.deepEqual(dup.errors.map((e) => e.code), ['duplicate-attr']);
