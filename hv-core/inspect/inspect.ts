@@ -28,6 +28,8 @@ import { AbortedError, ChangedHostKeyError, ConnectionLostError, SshConnection, 
 import type { ResolvedTarget } from '../ssh-target/target.js';
 import { describeTarget } from '../ssh-target/resolve.js';
 import { defaultBoot, parseGrubCfg, parseGrubEnv } from '../deploy/grubcfg.js';
+import type { HeldLock } from '../deploy/lock.js';
+import { DEPLOY_LOCK, LOCK_SILENCE_MS, lockUnavailableMessage, takeLock } from '../deploy/lock.js';
 import type { DefaultBoot } from '../deploy/grubcfg.js';
 import { detectDialect } from '../scenario/dialect.js';
 import { BOARD_XSD, checkBoardSchema, formatBoardFindings } from '../schema/boardSchema.js';
@@ -139,6 +141,7 @@ export const InspectCodes = {
   inspectorFailed: 'inspect/inspector-failed',
   notABoard: 'inspect/not-a-board',
   boardInvalid: 'inspect/board-invalid',
+  boardBusy: 'inspect/board-busy',
   step: 'inspect/failed',
 } as const;
 
@@ -235,8 +238,30 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
     const env = await exec([...t.commands.grubEditenv, 'list']);
     return { cfg, def: defaultBoot(parseGrubCfg(cfg), parseGrubEnv(env.code === 0 ? env.stdout : '')) };
   };
+  /**
+   * Runs fn while this inspection holds the board's deploy lock, so no acrn-nest deploy edits GRUB
+   * at the same time (the lock of hv-core/deploy/lock.ts; it goes with the connection at a reboot).
+   */
+  /** The lock kept across the one-shot reboot (released at once if the reboot fails before the board goes down). */
+  let heldForReboot: HeldLock | undefined;
+  const locked = async <T>(what: string, waitS: number, fn: () => Promise<T>, o: { keepUntilReboot?: boolean } = {}): Promise<T> => {
+    const l = await takeLock(conn!, 120_000, { sudo: t.sudo, waitS, silenceS: LOCK_SILENCE_MS / 1000 });
+    if ('busy' in l) return fail(`another acrn-nest deploy or inspection of ${host} holds ${DEPLOY_LOCK}${waitS ? ` (waited ${waitS} s)` : ''}, so ${what} did not start and nothing was changed. Try again when it has finished`, InspectCodes.boardBusy);
+    if ('unavailable' in l) return fail(lockUnavailableMessage(host, l.unavailable), InspectCodes.boardBusy);
+    let ok = false;
+    try {
+      const r = await fn();
+      ok = true;
+      return r;
+    } finally {
+      // Kept until the reboot (the lock is on tmpfs and goes with this connection): no deploy
+      // replaces the one-shot between grub-reboot and the reboot.
+      if (!ok || !o.keepUntilReboot) await l.held.release();
+      else heldForReboot = l.held;
+    }
+  };
   /** Removes our entry (and a pending one-shot of it); true when grub.cfg no longer has it. */
-  const restore = async (): Promise<void> => {
+  const restore = (): Promise<void> => locked('removing the inspection entry', 75, async () => {
     await run(['rm', '-f', '--', INSPECT_SCRIPT]);
     await run(t.commands.updateGrub, { timeoutMs: 300_000, what: 'update-grub (removing the inspection entry)' });
     const env = await exec([...t.commands.grubEditenv, 'list']);
@@ -245,7 +270,7 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
     const cfg = (await run(['cat', '--', grubCfg])).stdout;
     if (parseGrubCfg(cfg).entries.some((e) => e.id === INSPECT_ENTRY_ID)) throw new Error(`${grubCfg} still has the entry ${INSPECT_ENTRY_ID} after update-grub`);
     grubDirty = false;
-  };
+  });
 
   try {
     // ---- 1 preflight
@@ -305,19 +330,24 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
       }
       const script = inspectScript(inspectEntryText({ title, body: base!.body, params }), [`Boots "${base!.entry.title}"${base!.isDefault ? ' (the default)' : ''} with ${params.join(' ')}.`]);
       const tmp = `${nodePath.posix.dirname(INSPECT_SCRIPT)}/.${nodePath.posix.basename(INSPECT_SCRIPT)}.acrn-nest.tmp`;
-      // SFTP writes as the SSH user: stage in /tmp, then install it as root.
-      const userTmp = (await run(['mktemp', '/tmp/acrn-nest-grub.XXXXXX'], { sudo: false })).stdout.trim();
-      await conn.upload(Buffer.from(script), userTmp, { mode: 0o644 });
-      grubDirty = true;
-      await run(['install', '-m', '0755', '--', userTmp, tmp]);
-      await run(['mv', '-f', '--', tmp, INSPECT_SCRIPT]);
-      await exec(['rm', '-f', '--', userTmp], { sudo: false });
-      await run(t.commands.updateGrub, { timeoutMs: 300_000, what: 'update-grub' });
-      const after = await readDefault();
-      if (!parseGrubCfg(after.cfg).entries.some((e) => e.id === INSPECT_ENTRY_ID)) fail(`update-grub ran but ${grubCfg} has no entry ${INSPECT_ENTRY_ID}: is ${INSPECT_SCRIPT} skipped (not executable, or grub-mkconfig not reading /etc/grub.d)?`, InspectCodes.grubChanged);
-      if (entryKey(after.def) !== entryKey(before.def)) fail(`after update-grub a plain reboot would boot "${after.def.entry?.title ?? '?'}" instead of "${before.def.entry?.title ?? '?'}": the inspection entry was removed again and nothing else changed`, InspectCodes.grubChanged);
-      await run([...t.commands.grubReboot, INSPECT_ENTRY_ID]);
-      await run(['sync']);
+      await locked('the one-shot boot', 0, async () => {
+        // What a plain reboot boots, read again now that no deploy can change it under us.
+        const held = await readDefault();
+        if (entryKey(held.def) !== entryKey(before.def)) fail(`a plain reboot of ${host} now boots "${held.def.entry?.title ?? '?'}", not "${before.def.entry?.title ?? '?'}" as a moment ago (a deploy just finished?): nothing was changed; run the inspection again`, InspectCodes.grubChanged);
+        // SFTP writes as the SSH user: stage in /tmp, then install it as root.
+        const userTmp = (await run(['mktemp', '/tmp/acrn-nest-grub.XXXXXX'], { sudo: false })).stdout.trim();
+        await conn!.upload(Buffer.from(script), userTmp, { mode: 0o644 });
+        grubDirty = true;
+        await run(['install', '-m', '0755', '--', userTmp, tmp]);
+        await run(['mv', '-f', '--', tmp, INSPECT_SCRIPT]);
+        await exec(['rm', '-f', '--', userTmp], { sudo: false });
+        await run(t.commands.updateGrub, { timeoutMs: 300_000, what: 'update-grub' });
+        const after = await readDefault();
+        if (!parseGrubCfg(after.cfg).entries.some((e) => e.id === INSPECT_ENTRY_ID)) fail(`update-grub ran but ${grubCfg} has no entry ${INSPECT_ENTRY_ID}: is ${INSPECT_SCRIPT} skipped (not executable, or grub-mkconfig not reading /etc/grub.d)?`, InspectCodes.grubChanged);
+        if (entryKey(after.def) !== entryKey(before.def)) fail(`after update-grub a plain reboot would boot "${after.def.entry?.title ?? '?'}" instead of "${before.def.entry?.title ?? '?'}": the inspection entry was removed again and nothing else changed`, InspectCodes.grubChanged);
+        await run([...t.commands.grubReboot, INSPECT_ENTRY_ID]);
+        await run(['sync']);
+      }, { keepUntilReboot: true });
       emit('boot', 'progress', `rebooting ${host} once into "${title}"`, 0);
       const t0 = Date.now();
       conn = await rebootAndWait(conn, t, connectOpts, o.rebootTimeoutMs ?? 300_000, signal, (m, p) => emit('boot', 'progress', m, p), (m) => fail(m, InspectCodes.bootTimeout));
@@ -415,6 +445,7 @@ export async function inspectBoard(o: InspectOptions): Promise<InspectResult> {
   } catch (e) {
     const err = e instanceof InspectError ? e : new InspectError(step, host, (e as Error).message, e instanceof ChangedHostKeyError || e instanceof UnknownHostKeyError ? (e as AcrnNestError).code : ((e as { code?: string }).code ?? InspectCodes.step), [], e);
     emit(err.step, 'failed', err.reason);
+    await heldForReboot?.release();
     if (grubDirty) {
       try {
         if (!conn?.isOpen) conn = await SshConnection.connect(t, { ...connectOpts, onUnknownHostKey: undefined } as ConnectOptions);

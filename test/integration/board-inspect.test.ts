@@ -32,6 +32,7 @@ import type { PreflightReport } from '../../hv-core/inspect/index';
 import { loadTargetFile, resolveTarget, SshConnection } from '../../hv-core/ssh-target/index';
 import type { ResolvedTarget } from '../../hv-core/ssh-target/index';
 import { checkBoardSchema } from '../../hv-core/schema/boardSchema';
+import { DEPLOY_LOCK, LOCK_HELD_MARK, LOCK_SCRIPT } from '../../hv-core/deploy/lock';
 import { REPO } from '../acrn-data';
 
 const SRC = process.env.ACRN_SRC ?? path.resolve(REPO, '..', 'shared', 'acrn-src', 'v3.3');
@@ -155,6 +156,33 @@ test('supplying what the guest lacks: the preflight then finds every tool', { sk
   assert.deepEqual(report.missingParams, DEFAULT_KERNEL_PARAMS);
   assert.equal(report.inVm, true);
   toolsSupplied = true;
+});
+
+test('a deploy in progress (its lock held on the board): the inspection stops before it writes GRUB, nothing changed', { skip, timeout: 300_000 }, async (t) => {
+  if (!toolsSupplied) return t.skip('the guest has no inspector tools (no mirror, no cached .debs)');
+  const before = await grubState();
+  // A holder as deploy runs it (flock with its heartbeat script), on its own SSH connection.
+  const c = await SshConnection.connect(target, {});
+  try {
+    const ch = await c.channel(['flock', '-n', DEPLOY_LOCK, 'sh', '-c', LOCK_SCRIPT, 'sh', '120'], undefined, { sudo: target.sudo });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      ch.on('data', (d: Buffer) => (out += d.toString()).includes(LOCK_HELD_MARK) && resolve());
+      ch.once('close', () => reject(new Error(`the lock holder ended: ${out}`)));
+    });
+    const r = await cli(['--target-file', targetFile, '--name', 'vm-board', '--acrn-tree', SRC, '--out', path.join(dir, 'busy.xml'), '--basic']);
+    const all = `${r.out}\n${r.err}`;
+    assert.equal(r.code, 1, all);
+    assert.match(all, /step 2 \(boot[^)]*\).*another acrn-nest deploy or inspection of .* holds \/run\/lock\/acrn-nest-deploy\.lock, so the one-shot boot did not start and nothing was changed/s);
+    const after = await grubState();
+    assert.equal(after.script, false, 'no inspection script written');
+    assert.deepEqual(after.entries, before.entries);
+    assert.equal(after.nextEntry, before.nextEntry);
+    assert.equal(after.default, before.default);
+    ch.end();
+  } finally {
+    c.close();
+  }
 });
 
 test('inspect: one-shot boot with the parameters, the entry removed, the board XML fetched and valid against board.xsd', { skip, timeout: 900_000 }, async (t) => {
