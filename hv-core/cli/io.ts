@@ -10,6 +10,26 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
+/** The real process as a CliIO, aborted on SIGINT (the CLI's entry points: dist/cli.js, the lint snapshot). */
+export function processIO(): CliIO {
+  const ac = new AbortController();
+  process.on('SIGINT', () => ac.abort());
+  return {
+    out: (l) => process.stdout.write(l + '\n'),
+    err: (l) => process.stderr.write(l + '\n'),
+    cwd: process.cwd(),
+    env: process.env,
+    // Getters: touching process.stdin builds a stream, and most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    signal: ac.signal,
+  };
+}
+
 /** A command's implementation, loaded only when that command runs. */
 export interface CliRun {
   run(argv: string[], io: CliIO): Promise<number>;

@@ -14,11 +14,12 @@
  * read or written is ignored: lint then analyzes as if there were none.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../engine.js';
 import { SCHEMA_DIR } from '../engine.js';
+import { fileStamp } from './startup.js';
 
 /** Bumped when the entry format or the meaning of a key changes. */
 const FORMAT = 1;
@@ -40,15 +41,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   return path.join(xdg, 'acrn-nest');
 }
 
-function stamp(file: string): string {
-  try {
-    const st = statSync(file, { bigint: true });
-    return `${st.size}:${st.mtimeNs}:${st.ino}`;
-  } catch {
-    return 'absent';
-  }
-}
-
 /** Every file under dir (sorted, relative), with its stamp: a change anywhere changes the result. */
 function stampTree(dir: string): string {
   let names: string[];
@@ -57,7 +49,7 @@ function stampTree(dir: string): string {
   } catch {
     return 'absent';
   }
-  return names.map((n) => `${n}=${stamp(path.join(dir, n))}`).join('\n');
+  return names.map((n) => `${n}=${fileStamp(path.join(dir, n))}`).join('\n');
 }
 
 let tool: string | undefined;
@@ -70,7 +62,7 @@ function toolStamp(): string {
     } catch {
       /* stamp nothing */
     }
-    tool = names.map((n) => `${n}=${stamp(path.join(dir, n))}`).join(',');
+    tool = names.map((n) => `${n}=${fileStamp(path.join(dir, n))}`).join(',');
   }
   return tool;
 }
@@ -102,9 +94,9 @@ export function lintKey(inputs: LintInputs): string {
   part(`tree ${inputs.tree ?? '-'}`);
   if (inputs.tree) {
     part(stampTree(path.join(inputs.tree, SCHEMA_DIR)));
-    part(`VERSION ${stamp(path.join(inputs.tree, 'VERSION'))}`);
+    part(`VERSION ${fileStamp(path.join(inputs.tree, 'VERSION'))}`);
   }
-  part(`board ${inputs.board ?? '-'} ${inputs.board ? stamp(inputs.board) : ''}`);
+  part(`board ${inputs.board ?? '-'} ${inputs.board ? fileStamp(inputs.board) : ''}`);
   return h.digest('hex');
 }
 

@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import type { CliIO } from './io.js';
+import { processIO } from './io.js';
 import { lintCommand } from './lint.js';
 import type { WarmUp } from './startup.js';
 import { markInSnapshot } from './startup.js';
@@ -33,15 +34,7 @@ function main(): void {
     process.stdout.write('acrn-nest startup snapshot ok\n');
     return;
   }
-  const ac = new AbortController();
-  process.on('SIGINT', () => ac.abort());
-  const io: CliIO = {
-    out: (l) => process.stdout.write(l + '\n'),
-    err: (l) => process.stderr.write(l + '\n'),
-    cwd: process.cwd(),
-    env: process.env,
-    signal: ac.signal,
-  };
+  const io = processIO();
   // The parent (dist/cli.js) parsed and checked these same arguments before it handed over, so
   // a usage error cannot arise here (argv: node, 'lint', then lint's own arguments); any other error is reported as runCli reports it.
   lintCommand.run(process.argv.slice(2), io).then(

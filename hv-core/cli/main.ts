@@ -2,7 +2,7 @@
  * `acrn-nest`: the command-line face of hv-core, for scripts and CI. Same engine as the editor.
  */
 import type { CliCommand, CliIO } from './io.js';
-import { UsageError } from './io.js';
+import { UsageError, processIO } from './io.js';
 import { VERSION } from '../engine.js';
 
 /** Every subcommand, with what `--help` shows; each implementation is loaded when it runs. */
@@ -129,22 +129,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  const ac = new AbortController();
-  process.on('SIGINT', () => ac.abort());
-  const io: CliIO = {
-    out: (l) => process.stdout.write(l + '\n'),
-    err: (l) => process.stderr.write(l + '\n'),
-    cwd: process.cwd(),
-    env: process.env,
-    // Getters: touching process.stdin builds a stream, and most commands never read it.
-    get stdin() {
-      return process.stdin;
-    },
-    get stdout() {
-      return process.stdout;
-    },
-    signal: ac.signal,
-  };
+  const io = processIO();
   runCli(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

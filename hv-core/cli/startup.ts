@@ -48,7 +48,8 @@ export function runningInSnapshot(): boolean {
   return inSnapshot;
 }
 
-function stamp(file: string): string {
+/** A file's identity for cache keys: size, mtime (ns) and inode; 'absent' when it is not there. */
+export function fileStamp(file: string): string {
   try {
     const st = statSync(file, { bigint: true });
     return `${st.size}:${st.mtimeNs}:${st.ino}`;
@@ -70,7 +71,7 @@ export function bundleDir(dirname: string): string | undefined {
 export function snapshotKey(dir: string, nodeOptions = process.env.NODE_OPTIONS ?? '', node: { version: string; execPath: string; platform: string; arch: string } = process): string {
   const h = createHash('sha256');
   // V8 flags (NODE_OPTIONS) must be the same to load a snapshot as to build it.
-  h.update(`format ${FORMAT}\0node ${node.version} ${node.platform} ${node.arch} ${node.execPath} ${stamp(node.execPath)}\0options ${nodeOptions}\0`);
+  h.update(`format ${FORMAT}\0node ${node.version} ${node.platform} ${node.arch} ${node.execPath} ${fileStamp(node.execPath)}\0options ${nodeOptions}\0`);
   let names: string[] = [];
   try {
     names = readdirSync(dir)
@@ -79,7 +80,7 @@ export function snapshotKey(dir: string, nodeOptions = process.env.NODE_OPTIONS 
   } catch {
     /* nothing to stamp */
   }
-  for (const n of names) h.update(`${n}=${stamp(path.join(dir, n))}\0`);
+  for (const n of names) h.update(`${n}=${fileStamp(path.join(dir, n))}\0`);
   return h.digest('hex').slice(0, 32);
 }
 
