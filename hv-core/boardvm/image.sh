@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 uuid=5e1ec7ed-acd0-4b1e-9a7e-0000000000b0
 
-pkgs=linux-image-amd64,initramfs-tools,zstd,systemd-sysv,udev,kmod,openssh-server,sudo,util-linux,procps,iproute2,ifupdown,isc-dhcp-client,grub-common,grub2-common,grub-efi-amd64-bin,libxml2-utils,ca-certificates
+pkgs=linux-image-amd64,initramfs-tools,zstd,systemd-sysv,udev,kmod,openssh-server,sudo,util-linux,procps,iproute2,grub-common,grub2-common,grub-efi-amd64-bin,libxml2-utils,ca-certificates
 echo "[image] mmdebstrap $suite (about a minute)"
 mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook='chroot "$1" true' \
@@ -29,12 +29,32 @@ echo "[image] configuring"
 echo acrn-board > "$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 acrn-board\n' > "$root/etc/hosts"
 printf 'UUID=%s / ext4 errors=remount-ro 0 1\n' "$uuid" > "$root/etc/fstab"
-cat > "$root/etc/network/interfaces" <<'NET'
-auto lo
-iface lo inet loopback
-allow-hotplug eth0
-iface eth0 inet dhcp
-NET
+# The network: QEMU's user network always gives the guest 10.0.2.15 (gateway 10.0.2.2), so the
+# address is set statically by one early unit, not by ifupdown + dhclient after udev has settled.
+# Measured under the Xen stand-in (a PV dom0 under TCG): SSH answered 24 s sooner per boot
+# (startup 90 s -> 66 s, with getty-static masked below), and every test boots many times.
+cat > "$root/etc/systemd/system/acrn-nest-net.service" <<'UNIT'
+[Unit]
+Description=acrn-nest virtual board: static address on QEMU's user network
+DefaultDependencies=no
+Before=network.target
+Wants=network.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+# virtio_net is in the initramfs, so eth0 is there before systemd; wait a little all the same.
+ExecStartPre=/bin/sh -c 'i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done'
+ExecStart=/sbin/ip link set eth0 up
+ExecStart=/sbin/ip addr replace 10.0.2.15/24 dev eth0
+ExecStart=/sbin/ip route replace default via 10.0.2.2
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+mkdir -p "$root/etc/systemd/system/sysinit.target.wants"
+ln -sf ../acrn-nest-net.service "$root/etc/systemd/system/sysinit.target.wants/acrn-nest-net.service"
+rm -f "$root/etc/resolv.conf"; printf 'nameserver 10.0.2.3\n' > "$root/etc/resolv.conf"
 # The login user: sudo with a password (deploys must cope with that), a key for SSH.
 chroot "$root" useradd -m -s /bin/bash -G sudo acrn
 echo 'acrn:acrn' | chroot "$root" chpasswd
@@ -46,9 +66,12 @@ printf 'PasswordAuthentication no\nUseDNS no\nSubsystem sftp internal-sftp\n' > 
 sed -i 's/^Subsystem/#Subsystem/' "$root/etc/ssh/sshd_config"
 # Fast boots under TCG: nothing that waits for a network or a clock.
 for u in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer \
-         systemd-timesyncd.service getty@tty1.service systemd-networkd-wait-online.service; do
+         systemd-timesyncd.service getty@tty1.service getty-static.service systemd-networkd-wait-online.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+# The journal in memory only: no flush to /var/log/journal on the boot's critical path.
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' > "$root/etc/systemd/journald.conf.d/acrn-nest.conf"
 sed -i 's/^#\?\s*TimeoutStartSec=.*/TimeoutStartSec=20/' "$root/etc/systemd/system.conf" || true
 # Small initramfs: only what a virtio disk on QEMU needs.
 sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
