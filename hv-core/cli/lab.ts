@@ -89,6 +89,8 @@ export const labCommand: CliRun = {
         image: { type: 'string' },
         'image-url': { type: 'string' },
         scenario: { type: 'string' },
+        'acpi-dir': { type: 'string' },
+        acpi: { type: 'string' },
         'job-template': { type: 'string' },
         wait: { type: 'boolean', default: false },
         follow: { type: 'boolean', default: false },
@@ -190,7 +192,7 @@ export const labCommand: CliRun = {
 async function runCmd(
   io: CliIO,
   client: LavaClient,
-  values: { 'device-type'?: string; count?: string; device?: string[]; image?: string; 'image-url'?: string; scenario?: string; 'job-template'?: string; wait?: boolean; json?: boolean; 'timeout-minutes'?: string },
+  values: { 'device-type'?: string; count?: string; device?: string[]; image?: string; 'image-url'?: string; scenario?: string; 'acpi-dir'?: string; 'job-template'?: string; wait?: boolean; json?: boolean; 'timeout-minutes'?: string },
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const deviceType = values['device-type'];
@@ -210,7 +212,8 @@ async function runCmd(
   const timeoutMin = values['timeout-minutes'] ? Number(values['timeout-minutes']) : 45;
   if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new UsageError(`--timeout-minutes must be a number, not '${values['timeout-minutes']}'`);
   const template = loadTemplate(io, values['job-template'], deviceType);
-  const scenario = values.scenario ? labScenario(path.resolve(io.cwd, values.scenario)) : undefined;
+  if (values['acpi-dir'] && !values.scenario) throw new UsageError('--acpi-dir DIR goes with --scenario FILE (the scenario says which ACPI tables its pre-launched VMs need)');
+  const scenario = values.scenario ? labScenario(path.resolve(io.cwd, values.scenario), { image, ...(values['acpi-dir'] ? { acpiDir: path.resolve(io.cwd, values['acpi-dir']) } : {}) }) : undefined;
   const jobs = await labRun(client, {
     deviceType,
     count,

@@ -9,9 +9,15 @@
  *
  * `--scenario {SCENARIO}`: LAVA's flasher replaces `{SCENARIO}` by the job's download named
  * `scenario` and leaves it as it is when the job has none (lab run without --scenario): then the
- * deploy goes without a scenario.
+ * deploy goes without a scenario. `--acpi {ACPI}`: the job's `acpi` download, a tar of the
+ * pre-launched VMs' ACPI_VM<n>.bin that `lab run` packed; it is unpacked into a folder of its own
+ * (plain files of those names only) and that folder is the deploy's --acpi-dir.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { list as listTar, extract as extractTar } from 'tar';
 import type { CliIO } from './io.js';
 import { UsageError } from './io.js';
 import { ConsoleSession, hypervisorSource } from '../engine.js';
@@ -20,6 +26,8 @@ import { deployCommand } from './deploy.js';
 
 /** What LAVA leaves in the command when the job has no download of that name. */
 export const NO_SCENARIO = '{SCENARIO}';
+/** The same for the job's `acpi` download (a scenario without pre-launched VMs' ACPI tables). */
+export const NO_ACPI = '{ACPI}';
 /** ACRN's panic() prints `PANIC: <function> line: <n>`; Linux `Kernel panic - not syncing`. */
 export const DEFAULT_PANIC = 'PANIC:|Kernel panic';
 
@@ -29,7 +37,7 @@ export function plainConsoleText(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '').replace(/\r/g, '');
 }
 
-export async function flashCmd(io: CliIO, values: { 'target-file'?: string; image?: string; scenario?: string; 'power-cycle'?: string; panic?: string; timeout?: string }): Promise<number> {
+export async function flashCmd(io: CliIO, values: { 'target-file'?: string; image?: string; scenario?: string; acpi?: string; 'power-cycle'?: string; panic?: string; timeout?: string }): Promise<number> {
   if (!values['target-file']) throw new UsageError('lab flash: --target-file FILE is required (the board\'s target file on the worker)');
   if (!values.image) throw new UsageError('lab flash: --image FILE is required (LAVA\'s {IMAGE})');
   let panic: RegExp;
@@ -39,7 +47,33 @@ export async function flashCmd(io: CliIO, values: { 'target-file'?: string; imag
     throw new UsageError(`lab flash: --panic: ${(e as Error).message}`);
   }
   const scenario = values.scenario && values.scenario !== NO_SCENARIO ? values.scenario : undefined;
-  const t = openTargetFile(values['target-file'], io);
+  const acpiTar = values.acpi && values.acpi !== NO_ACPI ? values.acpi : undefined;
+  if (acpiTar && !scenario) throw new UsageError('lab flash: --acpi TAR goes with --scenario FILE (the scenario names the ACPI tables its pre-launched VMs need)');
+  const acpiDir = acpiTar ? unpackAcpiTables(acpiTar) : undefined;
+  try {
+    return await flash(io, values, panic, scenario, acpiDir);
+  } finally {
+    if (acpiDir) rmSync(acpiDir, { recursive: true, force: true });
+  }
+}
+
+/** The ACPI tables from the job's tar, into a new folder: only plain files named ACPI_VM<n>.bin. */
+export function unpackAcpiTables(tarFile: string): string {
+  const names: string[] = [];
+  const bad: string[] = [];
+  try {
+    listTar({ file: tarFile, sync: true, onReadEntry: (e) => (e.type === 'File' && /^ACPI_VM\d+\.bin$/.test(e.path) ? names : bad).push(e.path) });
+  } catch (e) {
+    throw new UsageError(`lab flash: --acpi ${tarFile} is not a tar of ACPI tables: ${(e as Error).message}`);
+  }
+  if (bad.length || !names.length) throw new UsageError(`lab flash: --acpi ${tarFile} holds ${bad.length ? `${bad.map((b) => `'${b}'`).join(', ')}, not only ACPI_VM<n>.bin files` : 'no ACPI_VM<n>.bin file'} (acrn-nest lab run packs it from the scenario's pre-launched VMs)`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-acpi-'));
+  extractTar({ file: tarFile, cwd: dir, sync: true, strict: true, filter: (p) => names.includes(p) });
+  return dir;
+}
+
+async function flash(io: CliIO, values: { 'target-file'?: string; image?: string; 'power-cycle'?: string; timeout?: string }, panic: RegExp, scenario: string | undefined, acpiDir: string | undefined): Promise<number> {
+  const t = openTargetFile(values['target-file']!, io);
   const name = t.resolved.name;
   const source = hypervisorSource(t.nest.console, name, t.provider, (c) => t.other(c));
   const session = new ConsoleSession(source, { reconnect: true });
@@ -79,7 +113,7 @@ export async function flashCmd(io: CliIO, values: { 'target-file'?: string; imag
   let code: number;
   try {
     code = await deployCommand.run(
-      ['--target-file', values['target-file'], '--image', values.image, ...(scenario ? ['--scenario', scenario] : []), ...(values.timeout ? ['--timeout', values.timeout] : [])],
+      ['--target-file', values['target-file']!, '--image', values.image!, ...(scenario ? ['--scenario', scenario] : []), ...(acpiDir ? ['--acpi-dir', acpiDir] : []), ...(values.timeout ? ['--timeout', values.timeout] : [])],
       io,
     );
     if (cycling) {

@@ -62,11 +62,11 @@ export const COMMANDS: CliCommand[] = [
   {
     name: 'lab',
     summary: 'run an image on the boards of a LAVA lab (one job per board), follow the jobs, read their results',
-    usage: 'acrn-nest lab run --lab URL --device-type T [--count N | --device NAME...] --image FILE [--image-url URL] [--scenario FILE] [--job-template FILE] [--wait] [--token-file FILE]\n' +
+    usage: 'acrn-nest lab run --lab URL --device-type T [--count N | --device NAME...] --image FILE [--image-url URL] [--scenario FILE [--acpi-dir DIR]] [--job-template FILE] [--wait] [--token-file FILE]\n' +
       '       acrn-nest lab devices|jobs --lab URL [--device-type T] [--state S] [--limit N] [--json]\n' +
       '       acrn-nest lab logs|results|cancel --lab URL JOB... [--follow] [--json]\n' +
       '       acrn-nest lab template [--device-type T]    (token: --token-file FILE or ACRN_NEST_LAB_TOKEN; URL: --lab or ACRN_NEST_LAB_URL)\n' +
-      '       acrn-nest lab flash --target-file FILE --image FILE [--scenario FILE] [--power-cycle CMD] [--panic REGEX] [--timeout S]    (on a LAVA worker: the acrn-board flasher)',
+      '       acrn-nest lab flash --target-file FILE --image FILE [--scenario FILE] [--acpi TAR] [--power-cycle CMD] [--panic REGEX] [--timeout S]    (on a LAVA worker: the acrn-board flasher)',
     load: async () => (await import('./lab.js')).labCommand,
   },
   {

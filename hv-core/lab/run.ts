@@ -3,10 +3,11 @@
  * jobs (their logs as they are written, their state) and reading their test results.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { create as createTar } from 'tar';
 import { scenarioInfo } from '../deploy/scenario-info.js';
 import { FINISHED, LabError, LabErrorCodes } from './lava.js';
 import type { LabJob, LabLogLine, LabTestCase, LavaClient } from './lava.js';
@@ -26,7 +27,7 @@ export interface LabRunOptions {
    * the worker's deploy checks the kernel tag and adds pre-launched VMs' modules with it); none:
    * the deploy goes without (docs/lab.md).
    */
-  scenario?: { name: string; url: string; sha256: string };
+  scenario?: LabScenario;
   template: Template;
   jobTimeoutMinutes?: number;
   loginUser?: string;
@@ -42,12 +43,24 @@ export interface SubmittedJob {
   definition: string;
 }
 
+/** The scenario the job carries to the worker, and (v3 pre-launched VMs) its ACPI tables. */
+export interface LabScenario {
+  name: string;
+  url: string;
+  sha256: string;
+  /** ACPI_VM<n>.bin of the pre-launched VMs, packed into one tar the job downloads as `acpi`. */
+  acpi?: { url: string; sha256: string; files: string[] };
+}
+
 /**
  * `lab run --scenario FILE`: the scenario XML the image was built from, for the worker's deploy
  * (its kernel tag check, pre-launched VMs' modules); the job downloads it from a file:// URL as it
- * does the image. Checked before anything is submitted.
+ * does the image. A v3 scenario with pre-launched VMs needs their ACPI tables on the board too:
+ * they are read from `acpiDir` (default `<image dir>/acpi`, as `acrn-nest deploy` looks) and
+ * packed into `<image>.acpi.tar`, which the job downloads as a third image and `lab flash`
+ * unpacks for the deploy. Checked before anything is submitted.
  */
-export function labScenario(file: string): { name: string; url: string; sha256: string } {
+export function labScenario(file: string, o: { image?: string; acpiDir?: string } = {}): LabScenario {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -60,10 +73,36 @@ export function labScenario(file: string): { name: string; url: string; sha256: 
   } catch (e) {
     throw new LabError(LabErrorCodes.badScenario, (e as Error).message);
   }
+  const out: LabScenario = { name: path.basename(file), url: pathToFileURL(file).href, sha256: createHash('sha256').update(bytes).digest('hex') };
   if (info.acpiModules.length) {
-    throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs with ACPI tables (${info.acpiModules.map((m) => m.file).join(', ')}), which a lab job does not carry to the worker: deploy it directly (acrn-nest deploy --scenario FILE --acpi-dir DIR)`);
+    const files = info.acpiModules.map((m) => m.file);
+    if (!o.image && !o.acpiDir) throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs with ACPI tables (${files.join(', ')}): give their folder with --acpi-dir DIR`);
+    const dir = o.acpiDir ?? path.join(path.dirname(o.image!), 'acpi');
+    const missing = files.filter((f) => !isFile(path.join(dir, f)));
+    if (missing.length) {
+      throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs whose ACPI tables the board needs, and ${dir} lacks ${missing.join(', ')}: build them (acrn-nest build writes them to build/hypervisor/acpi) or give their folder with --acpi-dir DIR`);
+    }
+    out.acpi = packAcpiTables(dir, files, `${o.image ?? path.join(dir, 'acrn.bin')}.acpi.tar`);
   }
-  return { name: path.basename(file), url: pathToFileURL(file).href, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return out;
+}
+
+function isFile(f: string): boolean {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One tar of the ACPI tables, byte for byte the same for the same tables (no owners, no times). */
+function packAcpiTables(dir: string, files: string[], tarFile: string): { url: string; sha256: string; files: string[] } {
+  try {
+    createTar({ file: tarFile, cwd: dir, sync: true, portable: true, noDirRecurse: true, mtime: new Date(0) }, files);
+  } catch (e) {
+    throw new LabError(LabErrorCodes.badScenario, `cannot write ${tarFile} (the ACPI tables the job downloads): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { url: pathToFileURL(tarFile).href, sha256: createHash('sha256').update(readFileSync(tarFile)).digest('hex'), files };
 }
 
 /** The image's file name, from its URL (the job's name shows it). */
@@ -91,6 +130,9 @@ export async function labRun(client: LavaClient, o: LabRunOptions): Promise<Subm
   } else if (usable.length < o.count) {
     o.log?.(`note: ${o.count} jobs for ${usable.length} ${o.deviceType} board(s): some will wait for a board`);
   }
+  if (o.scenario?.acpi && !/\{\{\s*acpi_url\s*\}\}/.test(o.template.text)) {
+    throw new LabError(LabErrorCodes.badScenario, `${o.template.source}: the scenario's pre-launched VMs need their ACPI tables (${o.scenario.acpi.files.join(', ')}) on the board, and this template downloads none: add the line 'acpi: {url: {{ acpi_url }}, sha256sum: {{ acpi_sha256 }}}' to the deploy's images (acrn-nest lab template shows it)`);
+  }
   const boards: (string | undefined)[] = o.devices?.length ? o.devices : Array.from({ length: o.count }, () => undefined);
   const definitions = boards.map((device, i) =>
     renderTemplate(o.template, {
@@ -99,6 +141,7 @@ export async function labRun(client: LavaClient, o: LabRunOptions): Promise<Subm
       image_url: o.imageUrl,
       image_sha256: o.imageSha256,
       ...(o.scenario ? { scenario: o.scenario.name, scenario_url: o.scenario.url, scenario_sha256: o.scenario.sha256 } : {}),
+      ...(o.scenario?.acpi ? { acpi_url: o.scenario.acpi.url, acpi_sha256: o.scenario.acpi.sha256 } : {}),
       tags: device ? [device] : [],
       job_timeout: o.jobTimeoutMinutes ?? 45,
       login_user: o.loginUser ?? 'acrn',

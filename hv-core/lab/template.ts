@@ -23,6 +23,13 @@ export interface TemplateValues {
   scenario?: string;
   scenario_url?: string;
   scenario_sha256?: string;
+  /**
+   * The pre-launched VMs' ACPI tables (ACPI_VM<n>.bin) in one tar, when the scenario has such VMs:
+   * where the worker downloads it from, its SHA-256; `lab flash --acpi {ACPI}` unpacks it for the
+   * deploy. Optional, as the scenario's.
+   */
+  acpi_url?: string;
+  acpi_sha256?: string;
   /** Device tags the job asks for (`--device NAME` asks for the tag NAME). */
   tags: string[];
   /** Minutes for the whole job. */
@@ -85,6 +92,8 @@ actions:
         sha256sum: {{ image_sha256 }}
       # the scenario XML, when lab run has --scenario: the worker's deploy gets it too
       scenario: {url: {{ scenario_url }}, sha256sum: {{ scenario_sha256 }}}
+      # the pre-launched VMs' ACPI tables (a tar), when the scenario has such VMs
+      acpi: {url: {{ acpi_url }}, sha256sum: {{ acpi_sha256 }}}
 - boot:
     method: minimal
     timeout:
@@ -135,7 +144,7 @@ export function builtinTemplate(deviceType: string): Template {
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g;
 
 /** Placeholders a job may have no value for: a line using one without a value is left out. */
-export const OPTIONAL_PLACEHOLDERS = ['scenario', 'scenario_url', 'scenario_sha256'] as const;
+export const OPTIONAL_PLACEHOLDERS = ['scenario', 'scenario_url', 'scenario_sha256', 'acpi_url', 'acpi_sha256'] as const;
 
 /**
  * Fills the placeholders; an unknown one is an error at its line, before anything is sent. A line

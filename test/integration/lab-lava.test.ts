@@ -13,10 +13,13 @@
  *   boards, N LAVA devices: every job passes (deploy, console login, smoke test), the log streams
  *   into the CLI while the job runs, each job's results name the board it ran on and the image it
  *   booted, and on each board (read over SSH) that image runs and the scenario lies beside it.
- *   N is ACRN_NEST_LAB_BOARDS (default 1, see below); each board is a TCG VM.
- * - a job with a real ACRN image, which panics under QEMU (ACRN_NEST_LAB_PANIC=1): the job fails,
- *   lab run exits 1, the panic is in the log, the board is back on its previous image.
- * - two jobs at once on LAVA's own qemu device type: the client's side of several boards.
+ *   N is ACRN_NEST_LAB_BOARDS (default 2, see below); each board is a TCG VM.
+ * - a job with a real ACRN image, which panics under QEMU: the job fails, lab run exits 1, the
+ *   panic is in the log, the board is back on its previous image.
+ * - a v3 scenario with a pre-launched VM: LAVA downloads its ACPI tables (the tar lab run packs)
+ *   and hands the flasher their path, on a board whose acrn-nest only records what it gets.
+ * - with fewer than two virtual boards, two jobs at once on LAVA's own qemu device type instead:
+ *   the client's side of several boards.
  * Skips, naming what is missing, without lava-server (scripts/install-deps.sh installs it) or
  * without the virtual board's host tools.
  */
@@ -31,6 +34,7 @@ import path from 'node:path';
 import { BoardVm, missingHostTools } from '../../hv-core/boardvm/vm';
 import { LavaClient } from '../../hv-core/lab/lava';
 import { ACRN_BOARD_TEMPLATE } from '../../hv-core/lab/template';
+import { unpackAcpiTables } from '../../hv-core/cli/labFlash';
 import { SshConnection, loadTargetFile, resolveTarget } from '../../hv-core/ssh-target';
 import { installAcrnBoardType, lavaMissing, manage, startLab, virtualBoardDictionary } from './lava-harness';
 import type { Lab } from './lava-harness';
@@ -39,11 +43,10 @@ import { REPO } from '../acrn-data';
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const missingLava = lavaMissing();
 const skipLava = missingLava.length ? `a local LAVA lab needs: ${missingLava.join(', ')} (bash scripts/install-deps.sh installs them)` : false;
-// The ACRN-board job runs on one virtual board by default: measured 3 min 52 s added to this file
-// on the loaded 2-core machine (the board's start, one deploy + reboot + verify, login, smoke test).
-// Two boards at once (ACRN_NEST_LAB_BOARDS=2) added 6 min 26 s and 8 min 10 s in two runs, over
-// CI's 8-minute budget in one of them (docs/lab.md). ACRN_NEST_LAB_BOARDS=N for N boards, 0 for none.
-const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS ?? 1);
+// The ACRN-board job runs on two virtual boards at once by default, as the issue asks (each a TCG
+// VM; measured on the quiet 2-core machine with the static-network image: 217.5 s submit to
+// results, docs/lab.md). ACRN_NEST_LAB_BOARDS=N for N boards, 0 for none.
+const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS ?? 2);
 const missingVm = missingHostTools('xen-standin');
 const skipVm = skipLava || (missingVm.length ? `the virtual board needs: ${missingVm.join(', ')} (bash scripts/install-deps.sh installs them)` : !BOARDS ? 'ACRN_NEST_LAB_BOARDS=0: the ACRN-board job on virtual boards is left out' : false);
 const QEMU_BOARDS = 2;
@@ -58,14 +61,14 @@ const KERNEL = (() => {
 })();
 const skipQemu =
   skipLava ||
+  (BOARDS >= 2 && !missingVm.length ? `${BOARDS} virtual boards run the several-boards job (this one stands in for it with ACRN_NEST_LAB_BOARDS below 2)` : false) ||
   (!KERNEL ? 'no test kernel in .e2e/kernel (bash scripts/fetch-test-kernel.sh)' : !existsSync('/bin/busybox') ? 'busybox-static (the qemu board\'s initramfs) is not installed (bash scripts/install-deps.sh installs it)' : !existsSync('/usr/bin/cpio') ? 'cpio is not installed' : false);
 
 // A job whose board fails to boot: a real ACRN v3.3 image built here (acrn-nest build of ACRN's
 // sources for its qemu board), which panics under QEMU ('hardware not support!', no VMX under
-// TCG). Opt-in with ACRN_NEST_LAB_PANIC=1: its build and the board's failed boot and power cycle
-// take minutes more than CI's budget (docs/lab.md).
+// TCG). In by default; ACRN_NEST_LAB_PANIC=0 leaves it out (measured 239 s with its build).
 const ACRN_SRC = path.join(REPO, '..', 'shared', 'acrn-src', 'v3.3');
-const skipPanic = !process.env.ACRN_NEST_LAB_PANIC ? 'the failed-boot job (a real ACRN image) runs with ACRN_NEST_LAB_PANIC=1 (minutes over CI\'s budget, docs/lab.md)' : !existsSync(ACRN_SRC) ? `no ACRN v3.3 sources at ${ACRN_SRC} to build the real image from` : false;
+const skipPanic = process.env.ACRN_NEST_LAB_PANIC === '0' ? 'ACRN_NEST_LAB_PANIC=0: the failed-boot job (a real ACRN image) is left out' : !existsSync(ACRN_SRC) ? `no ACRN v3.3 sources at ${ACRN_SRC} to build the real image from` : false;
 
 /** acrn-nest build of ACRN v3.3 for QEMU's board (the shared scenario); resolves to acrn.bin. */
 function buildAcrn(dir: string): Promise<string> {
@@ -248,6 +251,49 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
     assert.match(res.out, new RegExp(`job ${jid}: Finished / Canceled`));
   });
 
+  test('a v3 scenario with a pre-launched VM: LAVA downloads the ACPI tables lab run packed, checks their SHA-256 and hands the flasher their path', async () => {
+    // A board whose "acrn-nest" is a recorder: the flasher's arguments and what they point at.
+    const rec = mkdtempSync(path.join(work, 'recorder-'));
+    const recorder = path.join(rec, 'acrn-nest');
+    writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > ${rec}/args\nwhile [ $# -gt 0 ]; do case "$1" in --acpi) cp "$2" ${rec}/got.tar;; --scenario) cp "$2" ${rec}/got.xml;; esac; shift; done\n`, { mode: 0o755 });
+    const name = `acrn-nest-t${id}-rec`;
+    lab.addDevice(name, 'acrn-board', `{% extends 'acrn-board.jinja2' %}\n{% set acrn_nest = '${recorder}' %}\n`, [name]);
+    const build = mkdtempSync(path.join(work, 'hybrid-build-'));
+    const img = path.join(build, 'acrn.bin');
+    writeFileSync(img, 'an image the recorder never boots\n');
+    mkdirSync(path.join(build, 'acpi'));
+    const table = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7) & 0xff));
+    writeFileSync(path.join(build, 'acpi', 'ACPI_VM0.bin'), table);
+    const scenario = path.join(build, 'hybrid.xml');
+    writeFileSync(scenario, '<?xml version="1.0"?>\n<acrn-config>\n  <hv><FEATURES><RELOC_ENABLED>y</RELOC_ENABLED></FEATURES></hv>\n  <vm id="0"><load_order>PRE_LAUNCHED_VM</load_order><name>RTVM</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n  <vm id="1"><load_order>SERVICE_VM</load_order><name>ACRN_Service_VM</name><os_config><kern_mod>Linux_bzImage</kern_mod></os_config></vm>\n</acrn-config>\n');
+    // The built-in job's deploy alone (its boot and tests need a board, which the recorder is not).
+    const lines = ACRN_BOARD_TEMPLATE.split('\n');
+    const tpl = path.join(build, 'deploy-only.yaml');
+    writeFileSync(tpl, lines.slice(0, lines.findIndex((l) => l === '- boot:')).join('\n') + '\n');
+    let r: CliRun;
+    try {
+      r = await cli(['lab', 'run', '--lab', lab.url, '--token-file', tokenFile, '--device-type', 'acrn-board', '--device', name, '--image', img, '--scenario', scenario, '--job-template', tpl, '--wait'], { env: { ACRN_NEST_LAB_POLL_MS: '1000' } });
+    } finally {
+      // Out of the way of the untagged jobs below (lab run --count N), which it would not boot.
+      manage('devices', 'update', '--health', 'MAINTENANCE', name);
+    }
+    const jid = Number(/^submitted job (\d+)/m.exec(r.out)?.[1]);
+    assert.ok(jid > 0, `${r.out}\n${r.err}`);
+    const job = await client.job(jid);
+    assert.deepEqual([job.state, job.health], ['Finished', 'Complete'], `${r.out.slice(-4000)}\n${r.err}`);
+    const args = readFileSync(path.join(rec, 'args'), 'utf8').split('\n');
+    assert.deepEqual(args.slice(args.indexOf('--scenario'), args.indexOf('--scenario') + 4), ['--scenario', 'scenario/hybrid.xml', '--acpi', 'acpi/acrn.bin.acpi.tar'], args.join(' '));
+    assert.ok(readFileSync(path.join(rec, 'got.xml')).equals(readFileSync(scenario)));
+    // What the worker's lab flash makes of the download: the table, byte for byte, as deploy's --acpi-dir.
+    const out = unpackAcpiTables(path.join(rec, 'got.tar'));
+    try {
+      assert.deepEqual(readdirSync(out), ['ACPI_VM0.bin']);
+      assert.ok(readFileSync(path.join(out, 'ACPI_VM0.bin')).equals(table));
+    } finally {
+      spawnSync('rm', ['-rf', out]);
+    }
+  });
+
   describe(`LAVA's qemu device type: lab run --count ${QEMU_BOARDS} (the client's side for several boards at once, in CI's budget)`, { skip: skipQemu }, () => {
     let ws: string;
     before(() => {
@@ -414,7 +460,7 @@ describe('acrn-nest lab against a real LAVA (lava-server 2023.01 on 127.0.0.1)',
         assert.match(r.out, new RegExp(`^${prefix}.*>> \\[5/5\\] verify done: the new image runs`, 'm'));
         assert.match(r.out, new RegExp(`^${prefix}.*Running user command 'acrn_doctor'`, 'm'));
         assert.match(r.out, new RegExp(`^${prefix}.*login:`, 'm'), 'the console\'s login prompt streamed too');
-        assert.match(r.out, new RegExp(`^${prefix}.*Calling: 'nice' .*'lab' 'flash' .*'--scenario' 'scenario/lab-shared\\.xml'`, 'm'), 'the flasher got the job\'s scenario');
+        assert.match(r.out, new RegExp(`^${prefix}.*Calling: 'nice' .*'lab' 'flash' .*'--scenario' 'scenario/lab-shared\\.xml' '--acpi' '\\{ACPI\\}'`, 'm'), 'the flasher got the job\'s scenario, and {ACPI} as LAVA leaves it for a job without ACPI tables');
         // What happened on the board itself: it runs the job's image, its deploy kept the scenario.
         const vm = vms[names.indexOf(job.device!)]!;
         const imagePath = new RegExp(`^${prefix}.*deployed (\\S+) \\(sha256 ${imageSha}\\) to `, 'm').exec(r.out)?.[1];

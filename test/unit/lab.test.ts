@@ -7,14 +7,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { create as createTar } from 'tar';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, LabErrorCodes, LavaClient, labIdentity, normalizeLabUrl, parseLogLine } from '../../hv-core/lab/lava';
 import { ACRN_BOARD_TEMPLATE, builtinTemplate, findKeyPath, locateLavaError, renderTemplate } from '../../hv-core/lab/template';
 import type { TemplateValues } from '../../hv-core/lab/template';
-import { summarize } from '../../hv-core/lab/run';
+import { labRun, labScenario, summarize } from '../../hv-core/lab/run';
+import { unpackAcpiTables } from '../../hv-core/cli/labFlash';
 import { runCli } from '../../hv-core/cli/main';
 import { writeMultiboot2Header } from '../../hv-core/deploy/grub';
 
@@ -56,7 +60,7 @@ test('the scenario goes to the worker as a download of its own; a job without on
   const without = renderTemplate(t, rest).split('\n');
   assert.equal(without.length, a.length, 'line numbers stay');
   const left = a.flatMap((l, i) => (without[i] === '' && l !== '' ? [l.trim()] : []));
-  assert.deepEqual(left, ['acrn_scenario: {{ scenario }}', 'acrn_scenario_sha256: {{ scenario_sha256 }}', 'scenario: {url: {{ scenario_url }}, sha256sum: {{ scenario_sha256 }}}']);
+  assert.deepEqual(left, ['acrn_scenario: {{ scenario }}', 'acrn_scenario_sha256: {{ scenario_sha256 }}', 'scenario: {url: {{ scenario_url }}, sha256sum: {{ scenario_sha256 }}}', 'acpi: {url: {{ acpi_url }}, sha256sum: {{ acpi_sha256 }}}']);
   assert.ok(!without.some((l) => /scenario/.test(l) && !l.trimStart().startsWith('#')), 'no scenario in the job');
   assert.throws(() => renderTemplate({ source: 'x.yaml', text: 'a: {{ nope }}\n' }, rest), /known: .*scenario_url/, 'the optional ones are listed as known');
 });
@@ -219,9 +223,13 @@ test('acrn-nest lab: usage errors exit 2 before any request; template prints the
     assert.equal(board.code, 1);
     assert.match(board.err, /board\.xml is not an ACRN scenario/);
     writeFileSync(path.join(dir, 'hybrid.xml'), '<acrn-config>\n<hv><FEATURES><RELOC_ENABLED>y</RELOC_ENABLED></FEATURES></hv>\n<vm id="0"><load_order>PRE_LAUNCHED_VM</load_order><name>RTVM</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n<vm id="1"><load_order>SERVICE_VM</load_order><name>ACRN_Service_VM</name><os_config><kern_mod>Linux_bzImage</kern_mod></os_config></vm>\n</acrn-config>\n');
+    // A pre-launched VM's ACPI table is looked for where deploy looks (<image dir>/acpi).
     const acpi = await runScenario(path.join(dir, 'hybrid.xml'));
     assert.equal(acpi.code, 1);
-    assert.match(acpi.err, /hybrid\.xml has pre-launched VMs with ACPI tables \(ACPI_VM0\.bin\), which a lab job does not carry to the worker: deploy it directly/);
+    assert.ok(acpi.err.includes(`hybrid.xml has pre-launched VMs whose ACPI tables the board needs, and ${path.join(dir, 'acpi')} lacks ACPI_VM0.bin: build them`), acpi.err);
+    const acpiDirAlone = await run(['lab', 'run', ...lab, '--device-type', 't', '--image', img, '--acpi-dir', dir], { ACRN_NEST_LAB_TOKEN: 't' });
+    assert.equal(acpiDirAlone.code, 2);
+    assert.match(acpiDirAlone.err, /--acpi-dir DIR goes with --scenario FILE/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -230,7 +238,64 @@ test('acrn-nest lab: usage errors exit 2 before any request; template prints the
   assert.equal(t.out, ACRN_BOARD_TEMPLATE.trimEnd());
 });
 
-test('lab flash (the worker\'s flasher): LAVA\'s {SCENARIO} left as it is means no scenario; a panic on the console runs the power cycle, which ends the deploy\'s wait', async () => {
+test('a v3 scenario\'s pre-launched VMs: their ACPI tables go to the worker as one tar the job downloads, unpacked there for the deploy; a template without it is refused before any submit', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-lab-acpi-'));
+  try {
+    const img = path.join(dir, 'acrn.bin');
+    writeFileSync(img, 'x');
+    const scenario = path.join(dir, 'hybrid.xml');
+    writeFileSync(scenario, '<acrn-config>\n<hv><FEATURES><RELOC_ENABLED>y</RELOC_ENABLED></FEATURES></hv>\n<vm id="0"><load_order>PRE_LAUNCHED_VM</load_order><name>RTVM</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n<vm id="2"><load_order>PRE_LAUNCHED_VM</load_order><name>VM2</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n<vm id="1"><load_order>SERVICE_VM</load_order><name>ACRN_Service_VM</name><os_config><kern_mod>Linux_bzImage</kern_mod></os_config></vm>\n</acrn-config>\n');
+    mkdirSync(path.join(dir, 'acpi'));
+    const t0 = randomBytes(1500);
+    const t2 = randomBytes(700);
+    writeFileSync(path.join(dir, 'acpi', 'ACPI_VM0.bin'), t0);
+    writeFileSync(path.join(dir, 'acpi', 'ACPI_VM2.bin'), t2);
+    writeFileSync(path.join(dir, 'acpi', 'notes.txt'), 'not packed');
+    const s = labScenario(scenario, { image: img });
+    assert.ok(s.acpi, 'the tables are carried');
+    assert.deepEqual(s.acpi.files, ['ACPI_VM0.bin', 'ACPI_VM2.bin']);
+    assert.equal(s.acpi.url, pathToFileURL(`${img}.acpi.tar`).href);
+    assert.equal(s.acpi.sha256, createHash('sha256').update(readFileSync(`${img}.acpi.tar`)).digest('hex'));
+    assert.equal(labScenario(scenario, { image: img }).acpi!.sha256, s.acpi.sha256, 'the same tables make the same tar');
+    // The job downloads it as its image `acpi`, with its SHA-256.
+    const job = renderTemplate(builtinTemplate('acrn-board'), { ...values, acpi_url: s.acpi.url, acpi_sha256: s.acpi.sha256 }).split('\n');
+    assert.ok(job.includes(`      acpi: {url: ${JSON.stringify(s.acpi.url)}, sha256sum: "${s.acpi.sha256}"}`), job.join('\n'));
+    // The worker's side: only ACPI_VM<n>.bin plain files come out, into a folder of their own.
+    const out = unpackAcpiTables(`${img}.acpi.tar`);
+    try {
+      assert.deepEqual(readdirSync(out).sort(), ['ACPI_VM0.bin', 'ACPI_VM2.bin']);
+      assert.ok(readFileSync(path.join(out, 'ACPI_VM0.bin')).equals(t0) && readFileSync(path.join(out, 'ACPI_VM2.bin')).equals(t2));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    const evil = path.join(dir, 'evil.tar');
+    createTar({ file: evil, cwd: dir, sync: true }, ['acpi/ACPI_VM0.bin', 'hybrid.xml']);
+    assert.throws(() => unpackAcpiTables(evil), /holds 'acpi\/ACPI_VM0\.bin', 'hybrid\.xml', not only ACPI_VM<n>\.bin files/);
+    writeFileSync(path.join(dir, 'garbage.tar'), randomBytes(2048));
+    assert.throws(() => unpackAcpiTables(path.join(dir, 'garbage.tar')), /no ACPI_VM<n>\.bin file|is not a tar of ACPI tables/);
+    // A workspace template from before (no acpi image): refused before anything is submitted.
+    const lava = await fakeLava((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url!.startsWith('/api/v0.2/devicetypes/')) res.end(JSON.stringify({ results: [{ name: 'acrn-board' }] }));
+      else if (req.url!.startsWith('/api/v0.2/devices/')) res.end(JSON.stringify({ results: [{ hostname: 'nuc-1', device_type: 'acrn-board', state: 'Idle', health: 'Good', tags: [] }] }));
+      else res.end(JSON.stringify({ results: [] }));
+    });
+    try {
+      const old = { source: path.join(dir, 'lava-job.yaml'), text: ACRN_BOARD_TEMPLATE.split('\n').filter((l) => !/acpi/.test(l)).join('\n') };
+      await assert.rejects(
+        labRun(new LavaClient({ url: lava.url, token: 't' }), { deviceType: 'acrn-board', count: 1, imageUrl: pathToFileURL(img).href, imageSha256: 'ab'.repeat(32), scenario: s, template: old }),
+        (e: LabError) => e.code === LabErrorCodes.badScenario && e.message.startsWith(`${old.source}: the scenario's pre-launched VMs need their ACPI tables (ACPI_VM0.bin, ACPI_VM2.bin)`) && e.message.includes("add the line 'acpi: {url: {{ acpi_url }}"),
+      );
+      assert.ok(!lava.seen.some((l) => l.startsWith('POST')), 'nothing submitted');
+    } finally {
+      await lava.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lab flash (the worker\'s flasher): LAVA\'s {SCENARIO} left as it is means no scenario; the job\'s ACPI tables become the deploy\'s --acpi-dir; a panic on the console runs the power cycle, which ends the deploy\'s wait', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'acrn-nest-lab-flash-'));
   // The board's SSH: accepts and never speaks (the deploy waits in its connect) until the power
   // cycle "resets" the board, which closes every connection.
@@ -263,6 +328,20 @@ test('lab flash (the worker\'s flasher): LAVA\'s {SCENARIO} left as it is means 
     const named = await run(['--scenario', path.join(dir, 'scenario', 'shared.xml')]);
     assert.equal(named.code, 1);
     assert.match(named.err, /deploy failed at step 1 .*shared\.xml/);
+    // The job's ACPI tables: unpacked into a folder of their own, which is the deploy's --acpi-dir
+    // (here the tar lacks the table the scenario needs, so the deploy stops at step 1 naming it).
+    writeFileSync(path.join(dir, 'hybrid.xml'), '<acrn-config>\n<hv><FEATURES><RELOC_ENABLED>y</RELOC_ENABLED></FEATURES></hv>\n<vm id="0"><load_order>PRE_LAUNCHED_VM</load_order><name>RTVM</name><os_config><kern_mod>Zephyr_RawImage</kern_mod></os_config></vm>\n<vm id="1"><load_order>SERVICE_VM</load_order><name>ACRN_Service_VM</name><os_config><kern_mod>Linux_bzImage</kern_mod></os_config></vm>\n</acrn-config>\n');
+    mkdirSync(path.join(dir, 'acpi'));
+    writeFileSync(path.join(dir, 'acpi', 'ACPI_VM3.bin'), 'x');
+    createTar({ file: path.join(dir, 'acpi.tar'), cwd: path.join(dir, 'acpi'), sync: true }, ['ACPI_VM3.bin']);
+    const tables = await run(['--scenario', path.join(dir, 'hybrid.xml'), '--acpi', path.join(dir, 'acpi.tar')]);
+    assert.equal(tables.code, 1);
+    const unpacked = /ACPI_VM0\.bin \(ACPI tables of pre-launched VM 0\) not found in (\S+acrn-nest-acpi-\w+)/.exec(tables.err)?.[1];
+    assert.ok(unpacked, tables.err);
+    assert.ok(!existsSync(unpacked), 'the unpacked tables are removed after the deploy');
+    const acpiAlone = await run(['--scenario', '{SCENARIO}', '--acpi', path.join(dir, 'acpi.tar')]);
+    assert.equal(acpiAlone.code, 2);
+    assert.match(acpiAlone.err, /--acpi TAR goes with --scenario FILE/);
     // The power cycle: a command of the device's; here it "resets" the board (drops its SSH).
     const cycled = path.join(dir, 'cycled');
     const none = run(['--scenario', '{SCENARIO}', '--power-cycle', `echo board reset; touch ${cycled}`]);
