@@ -46,7 +46,7 @@ const skipLava = missingLava.length ? `a local LAVA lab needs: ${missingLava.joi
 // The ACRN-board job runs on two virtual boards at once by default, as the issue asks (each a TCG
 // VM; measured on the quiet 2-core machine with the static-network image: 217.5 s submit to
 // results, docs/lab.md). ACRN_NEST_LAB_BOARDS=N for N boards, 0 for none.
-const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS ?? 2);
+const BOARDS = Number(process.env.ACRN_NEST_LAB_BOARDS || 2);
 const missingVm = missingHostTools('xen-standin');
 const skipVm = skipLava || (missingVm.length ? `the virtual board needs: ${missingVm.join(', ')} (bash scripts/install-deps.sh installs them)` : !BOARDS ? 'ACRN_NEST_LAB_BOARDS=0: the ACRN-board job on virtual boards is left out' : false);
 const QEMU_BOARDS = 2;
