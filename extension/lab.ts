@@ -170,11 +170,12 @@ async function runOnLab(ctx: Ctx, view: LabView): Promise<void> {
   if (!count) return;
   const doc = vscode.window.activeTextEditor?.document;
   // The active scenario goes with the job (the worker's deploy checks the kernel tag with it and adds
-  // pre-launched VMs' modules); saved first, since the worker reads the file.
+  // pre-launched VMs' modules; their ACPI tables from <image dir>/acpi, as a deploy takes them);
+  // saved first, since the worker reads the file.
   let scenario: ReturnType<typeof labScenario> | undefined;
   if (doc && !doc.isUntitled && /<acrn-config\b/.test(doc.getText())) {
     if (doc.isDirty) await doc.save();
-    scenario = labScenario(doc.fileName);
+    scenario = labScenario(doc.fileName, { image });
   }
   const sha256 = createHash('sha256').update(readFileSync(image)).digest('hex');
   const jobs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `acrn-nest: submitting to ${c.host}` }, () =>
