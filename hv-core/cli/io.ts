@@ -14,6 +14,14 @@ export interface CliIO {
 export function processIO(): CliIO {
   const ac = new AbortController();
   process.on('SIGINT', () => ac.abort());
+  // A reader that stopped reading (`acrn-nest --help | head -3`): end as a Unix tool ends on
+  // SIGPIPE (status 128 + 13), with no stack trace, rather than on an unhandled 'error' event.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
   return {
     out: (l) => process.stdout.write(l + '\n'),
     err: (l) => process.stderr.write(l + '\n'),

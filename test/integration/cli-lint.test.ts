@@ -112,3 +112,13 @@ test('a 20 MB XML file: a clear message, quickly', () => {
   assert.equal(r2.code, 0, r2.err);
   assert.equal((JSON.parse(r2.out) as JsonResult[])[0]!.dialect, 'ACRN v2.5 scenario');
 });
+
+test('a reader that stops early (acrn-nest --help | head -1): its line, then a quiet end with the SIGPIPE status, no stack trace', () => {
+  // The pipe closes after the first line; the CLI's later writes fail with EPIPE (it crashed on
+  // that unhandled 'error' event before). pipefail gives the CLI's own status.
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" --help | head -1`], { encoding: 'utf8' });
+  assert.match(r.stdout, /^acrn-nest \S+: /);
+  assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+  assert.equal(r.stderr, '', 'nothing on stderr');
+  assert.ok(r.status === 141 || r.status === 0, `SIGPIPE's status (or 0 when the output fit before head closed): ${r.status}`);
+});
