@@ -34,7 +34,37 @@ export const DEFAULT_PANIC = 'PANIC:|Kernel panic';
 /** Removes terminal escapes and carriage returns from console text (the job log is plain text). */
 export function plainConsoleText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '').replace(/\r/g, '');
+  return s.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, '').replace(/\r/g, '');
+}
+
+/**
+ * The board's console as the job's log lines, escapes and CRs removed, and the first line that
+ * shows a panic. Whole lines only: ACRN prints its `PANIC: <function> line: <n>` in one go, but the
+ * serial port delivers it in pieces, and a match on the first piece cut the line in two in the
+ * job's log (seen in a CI run: "PANIC: init_pcpu_pre", then " line: 154" on a line of its own).
+ */
+export class ConsoleLines {
+  private partial = '';
+  private found = false;
+  constructor(private readonly panic: RegExp) {}
+
+  feed(chunk: string): { lines: string[]; panic?: string } {
+    // The unfinished line is kept raw, so an escape sequence cut between two pieces is removed whole.
+    const all = (this.partial + chunk).split('\n');
+    this.partial = all.pop() ?? '';
+    const lines = all.map(plainConsoleText);
+    const hit = this.found ? undefined : lines.find((l) => this.panic.test(l));
+    if (hit === undefined) return { lines };
+    this.found = true;
+    return { lines, panic: hit.trim() };
+  }
+
+  /** What is left of an unfinished last line (the board was reset in the middle of it). */
+  flush(): string | undefined {
+    const rest = plainConsoleText(this.partial);
+    this.partial = '';
+    return rest || undefined;
+  }
 }
 
 export async function flashCmd(io: CliIO, values: { 'target-file'?: string; image?: string; scenario?: string; acpi?: string; 'power-cycle'?: string; panic?: string; timeout?: string }): Promise<number> {
@@ -77,34 +107,23 @@ async function flash(io: CliIO, values: { 'target-file'?: string; image?: string
   const name = t.resolved.name;
   const source = hypervisorSource(t.nest.console, name, t.provider, (c) => t.other(c));
   const session = new ConsoleSession(source, { reconnect: true });
-  let partial = '';
-  let seen = '';
   let panicked: string | undefined;
   let cycling: Promise<number> | undefined;
   const powerCycle = values['power-cycle']?.trim();
-  session.on('data', (d) => {
-    const text = plainConsoleText(partial + d.toString('latin1'));
-    const lines = text.split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) io.out(`console: ${l}`);
-    seen = (seen + text).slice(-8192);
-    if (panicked !== undefined) return;
-    const m = panic.exec(seen + partial);
-    if (!m) return;
-    const at = seen + partial;
-    const lineStart = at.lastIndexOf('\n', m.index) + 1;
-    const lineEnd = at.indexOf('\n', m.index);
-    panicked = at.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim();
-    if (partial) {
-      io.out(`console: ${partial}`);
-      partial = '';
-    }
+  const onPanic = (line: string): void => {
+    panicked = line.trim();
     if (!powerCycle) {
       io.err(`acrn-nest lab flash: ${name}'s console shows a panic (${panicked}); no --power-cycle command: the board stays where it is until the deploy's reboot timeout`);
       return;
     }
     io.err(`acrn-nest lab flash: ${name}'s console shows a panic (${panicked}): power-cycling it (${powerCycle}) so it boots its previous default`);
     cycling = runPowerCycle(powerCycle, io);
+  };
+  const lines = new ConsoleLines(panic);
+  session.on('data', (d) => {
+    const r = lines.feed(d.toString('latin1'));
+    for (const l of r.lines) io.out(`console: ${l}`);
+    if (r.panic !== undefined && panicked === undefined) onPanic(r.panic);
   });
   session.on('status', (ev) => {
     if (ev.type === 'connected' || ev.type === 'reconnected' || ev.type === 'disconnected') io.out(`console: [${ev.message}]`);
@@ -121,7 +140,8 @@ async function flash(io: CliIO, values: { 'target-file'?: string; image?: string
       if (pc !== 0) io.err(`acrn-nest lab flash: the power cycle (${powerCycle}) exited ${pc}`);
     }
   } finally {
-    if (partial) io.out(`console: ${partial}`);
+    const rest = lines.flush();
+    if (rest) io.out(`console: ${rest}`);
     await session.close();
     t.close();
   }
