@@ -111,7 +111,7 @@ async function flash(io: CliIO, values: { 'target-file'?: string; image?: string
   let cycling: Promise<number> | undefined;
   const powerCycle = values['power-cycle']?.trim();
   const onPanic = (line: string): void => {
-    panicked = line.trim();
+    panicked = line;
     if (!powerCycle) {
       io.err(`acrn-nest lab flash: ${name}'s console shows a panic (${panicked}); no --power-cycle command: the board stays where it is until the deploy's reboot timeout`);
       return;
@@ -123,7 +123,7 @@ async function flash(io: CliIO, values: { 'target-file'?: string; image?: string
   session.on('data', (d) => {
     const r = lines.feed(d.toString('latin1'));
     for (const l of r.lines) io.out(`console: ${l}`);
-    if (r.panic !== undefined && panicked === undefined) onPanic(r.panic);
+    if (r.panic !== undefined) onPanic(r.panic);
   });
   session.on('status', (ev) => {
     if (ev.type === 'connected' || ev.type === 'reconnected' || ev.type === 'disconnected') io.out(`console: [${ev.message}]`);

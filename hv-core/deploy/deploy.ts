@@ -50,7 +50,7 @@ import { BOOTED_VAR, DEFAULT_DROPIN, ENTRY_ID, ENTRY_PREV_ID, TOKEN_ENTRY, TOKEN
 import type { DefaultBoot, GrubMenu } from './grubcfg.js';
 import { defaultBoot, entryLoads, entryRef, grubAcrnWouldList, parseGrubCfg, parseGrubEnv } from './grubcfg.js';
 import type { ScenarioInfo } from './scenario-info.js';
-import { scenarioInfo } from './scenario-info.js';
+import { defaultAcpiDir, scenarioInfo } from './scenario-info.js';
 import { loadFile } from '../files.js';
 import type { HeldLock } from './lock.js';
 import { DEPLOY_LOCK, LOCK_SILENCE_MS, lockBusyMessage, lockUnavailableMessage, takeLock } from './lock.js';
@@ -255,7 +255,7 @@ function readLocalInputs(o: DeployOptions, host: string): LocalInputs {
   }
   const acpiLocal = new Map<string, Buffer>();
   if (info?.acpiModules.length) {
-    const dir = o.acpiDir ?? nodePath.join(nodePath.dirname(o.image), 'acpi');
+    const dir = o.acpiDir ?? defaultAcpiDir(o.image);
     for (const m of info.acpiModules) {
       try {
         acpiLocal.set(m.file, readFileSync(nodePath.join(dir, m.file)));

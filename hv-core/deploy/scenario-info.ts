@@ -4,6 +4,7 @@
  * (v3) their ACPI modules `ACPI_VM<id>.bin` tagged `ACPI_VM<id>`. Works for v2 (vm_type SOS_VM /
  * SERVICE_VM, PRE_*_VM, SAFETY_VM) and v3 (load_order).
  */
+import nodePath from 'node:path';
 import { parseXml } from '../xml/parser.js';
 import { attr, childrenNamed, path, valueOf } from '../xml/model.js';
 import { detectDialect } from '../scenario/dialect.js';
@@ -42,4 +43,9 @@ export function scenarioInfo(text: string, file = 'scenario'): ScenarioInfo {
   const service = vms.find((v) => v.kind === 'service');
   const acpiModules = d.family === 'v3' ? vms.filter((v) => v.kind === 'pre' && Number.isInteger(v.id)).map((v) => ({ file: `ACPI_VM${v.id}.bin`, tag: `ACPI_VM${v.id}`, vm: v.id })) : [];
   return { family: d.family, serviceKernMod: service?.kernMod, vms, acpiModules };
+}
+
+/** Where a deploy (and a lab job) looks for the pre-launched VMs' ACPI_VM<n>.bin by default: beside the image, in acpi/. */
+export function defaultAcpiDir(image: string): string {
+  return nodePath.join(nodePath.dirname(image), 'acpi');
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { create as createTar } from 'tar';
-import { scenarioInfo } from '../deploy/scenario-info.js';
+import { defaultAcpiDir, scenarioInfo } from '../deploy/scenario-info.js';
 import { FINISHED, LabError, LabErrorCodes } from './lava.js';
 import type { LabJob, LabLogLine, LabTestCase, LavaClient } from './lava.js';
 import { locateLavaError, renderTemplate } from './template.js';
@@ -60,7 +60,7 @@ export interface LabScenario {
  * packed into `<image>.acpi.tar`, which the job downloads as a third image and `lab flash`
  * unpacks for the deploy. Checked before anything is submitted.
  */
-export function labScenario(file: string, o: { image?: string; acpiDir?: string } = {}): LabScenario {
+export function labScenario(file: string, o: { image: string; acpiDir?: string }): LabScenario {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -76,13 +76,12 @@ export function labScenario(file: string, o: { image?: string; acpiDir?: string 
   const out: LabScenario = { name: path.basename(file), url: pathToFileURL(file).href, sha256: createHash('sha256').update(bytes).digest('hex') };
   if (info.acpiModules.length) {
     const files = info.acpiModules.map((m) => m.file);
-    if (!o.image && !o.acpiDir) throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs with ACPI tables (${files.join(', ')}): give their folder with --acpi-dir DIR`);
-    const dir = o.acpiDir ?? path.join(path.dirname(o.image!), 'acpi');
+    const dir = o.acpiDir ?? defaultAcpiDir(o.image);
     const missing = files.filter((f) => !isFile(path.join(dir, f)));
     if (missing.length) {
       throw new LabError(LabErrorCodes.badScenario, `${file} has pre-launched VMs whose ACPI tables the board needs, and ${dir} lacks ${missing.join(', ')}: build them (acrn-nest build writes them to build/hypervisor/acpi) or give their folder with --acpi-dir DIR`);
     }
-    out.acpi = packAcpiTables(dir, files, `${o.image ?? path.join(dir, 'acrn.bin')}.acpi.tar`);
+    out.acpi = packAcpiTables(dir, files, `${o.image}.acpi.tar`);
   }
   return out;
 }
